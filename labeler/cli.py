@@ -1,0 +1,250 @@
+"""The ``labeler`` command line. Library code lives in the services; this module parses, calls and prints."""
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from sqlmodel import Session
+
+from labeler import db
+from labeler.auth import AccountError, create_user
+from labeler.ingest import ImportProblem, import_documents, read_paths
+from labeler.models import ROLES
+
+DEMO_CORPUS = Path(__file__).parent / "demo_corpus"
+DEMO_PROJECT = "Demo: news in many languages"
+DEMO_USER, DEMO_PASSWORD = "demo", "demo"
+
+
+def _app(database: str | None):
+    from labeler import create_app
+
+    return create_app({"DATABASE_URL": database} if database else None)
+
+
+def _session(app) -> Session:
+    return Session(app.extensions["labeler.engine"], expire_on_commit=False)
+
+
+db_option = click.option("--db", "database", metavar="URL", help="SQLAlchemy database URL "
+                         "(default: LABELER_DATABASE_URL, else instance/labeler.db).")
+
+
+@click.group()
+def main():
+    """Annotate multilingual text side by side."""
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--project", "project_name", required=True, help="Project name (created when missing).")
+@db_option
+def import_command(paths, project_name, database):
+    """Import folders of .txt files (one folder = one group) or JSONL files.
+
+    A folder of .txt files is one group; a folder of such folders is several. An optional group.json in a
+    group folder names the group and, per file, its lang, role and title. Nothing is imported when any file
+    is bad.
+
+    Example:
+
+        labeler import corpus/news-01 corpus/news-02 --project "News"
+    """
+    app = _app(database)
+    try:
+        documents = read_paths(list(paths))
+        with _session(app) as session:
+            report = import_documents(session, project_name, documents)
+    except ImportProblem as problem:
+        raise click.ClickException(f"{problem}\nNothing was imported.") from None
+    click.echo(report.summary())
+
+
+@main.command("align")
+@click.option("--project", "project_name", required=True, help="Project name.")
+@click.option("--group", "group_key", default=None, help="Only this group (its key).")
+@db_option
+def align_command(project_name, group_key, database):
+    """Align the paragraphs of a project's groups again; rows a person confirmed stay as they are.
+
+    Example:
+
+        labeler align --project "News" --group news-01
+    """
+    from sqlmodel import select
+
+    from labeler.alignment import realign_group
+    from labeler.models import Group, Project
+
+    app = _app(database)
+    with _session(app) as session:
+        project = session.exec(select(Project).where(Project.name == project_name)).first()
+        if project is None:
+            raise click.ClickException(f"no project named {project_name!r}")
+        query = select(Group).where(Group.project_id == project.id).order_by(Group.key)
+        if group_key is not None:
+            query = query.where(Group.key == group_key)
+        groups = list(session.exec(query))
+        if not groups:
+            raise click.ClickException(f"no group {group_key!r} in project {project_name!r}")
+        rows = sum(realign_group(session, group) for group in groups)
+        session.commit()
+    click.echo(f"aligned {len(groups)} group(s): {rows} suggested rows written, confirmed rows kept")
+
+
+@main.command("backup")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="The backup file to create.")
+@db_option
+def backup_command(output, database):
+    """Back up a SQLite database while the server runs (SQLite's online backup API).
+
+    For PostgreSQL use pg_dump.
+
+    Example:
+
+        labeler backup -o backups/labeler-2026-11-23.db
+    """
+    from labeler.backup import BackupError, backup
+
+    try:
+        size = backup(_database_url(database), output)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backed up to {output} ({size / 1e6:.1f} MB, integrity checked)")
+
+
+@main.command("restore")
+@click.argument("backup_file", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace the existing database.")
+@db_option
+def restore_command(backup_file, force, database):
+    """Restore a SQLite database from a backup. Stop the server first.
+
+    Example:
+
+        labeler restore backups/labeler-2026-11-23.db --force
+    """
+    from labeler.backup import BackupError, restore
+
+    url = _database_url(database)
+    try:
+        restore(backup_file, url, force=force)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"restored {backup_file} into {url}")
+
+
+def _database_url(database: str | None) -> str:
+    """The database a command works on, without opening (or upgrading) it."""
+    from labeler import ROOT, config
+
+    return database or config.database_url(ROOT / "instance")
+
+
+@main.group()
+def user():
+    """Manage accounts."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), default="annotator", show_default=True)
+@db_option
+def user_add(username, role, database):
+    """Add an account; the password is read from a prompt, or from stdin when it is not a terminal.
+
+    Example:
+
+        labeler user add ana --role annotator
+        printf 'secret\\n' | labeler user add bot --role reviewer
+    """
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    app = _app(database)
+    with _session(app) as session:
+        try:
+            create_user(session, username, password, role)
+            session.commit()
+        except AccountError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"added {role} {username!r}")
+
+
+@main.group("db")
+def db_group():
+    """Database maintenance."""
+
+
+@db_group.command("upgrade")
+@db_option
+def db_upgrade(database):
+    """Create the schema, or upgrade it to the latest version.
+
+    Example:
+
+        labeler db upgrade --db sqlite:///team.db
+    """
+    app = _app(database)
+    db.upgrade(app.extensions["labeler.engine"])
+    click.echo("database is at the latest schema")
+
+
+def _serve(app, host: str, port: int) -> None:
+    from waitress import serve as waitress_serve
+
+    try:
+        waitress_serve(app, host=host, port=port, threads=8, ident="labeler")
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}; try another --port") from None
+
+
+@main.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(database, host, port):
+    """Serve a database with the production WSGI server (waitress).
+
+    Example:
+
+        labeler serve --db sqlite:///team.db --host 0.0.0.0 --port 8000
+    """
+    app = _app(database)
+    click.echo(f"labeler serving {app.config['DATABASE_URL']} on http://{host}:{port}/")
+    _serve(app, host, port)
+
+
+@main.command()
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--path", "db_path", type=click.Path(path_type=Path), default=None,
+              help="Where the demo database goes (default: instance/labeler-demo.db, replaced each time).")
+@click.option("--no-serve", is_flag=True, help="Create the demo database and stop.")
+def demo(port, db_path, no_serve):
+    """Create a fresh demo database with the built-in corpus and a demo account, then serve it.
+
+    Example:
+
+        labeler demo --port 8000
+    """
+    from labeler import ROOT, create_app
+
+    if db_path is None:
+        db_path = ROOT / "instance" / "labeler-demo.db"
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        candidate = Path(f"{db_path}{suffix}")
+        if candidate.exists():
+            os.remove(candidate)
+    app = create_app({"DATABASE_URL": f"sqlite:///{db_path.resolve()}"})
+    with _session(app) as session:
+        report = import_documents(session, DEMO_PROJECT, read_paths([DEMO_CORPUS]))
+        create_user(session, DEMO_USER, DEMO_PASSWORD, "admin")
+        session.commit()
+    click.echo(f"demo database: {db_path} ({report.summary()})")
+    click.echo(f"log in as {DEMO_USER!r} with password {DEMO_PASSWORD!r}")
+    if not no_serve:
+        click.echo(f"open http://127.0.0.1:{port}/  (Ctrl+C stops)")
+        _serve(app, "127.0.0.1", port)

@@ -1,0 +1,345 @@
+"""Import documents: folders of ``.txt`` files (one folder = one group) and JSONL (one document per line).
+
+Reading and checking happen first, for the whole batch, so that a bad file stops the batch before anything is
+written; the writes then run in one transaction. Re-importing an unchanged file does nothing; a changed file
+becomes a new version of its document, never a rewrite under existing spans.
+"""
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import insert
+from sqlmodel import Session, func, select
+
+from labeler import alignment
+from labeler.models import DOCUMENT_ROLES, Document, Group, Project, Segment
+from labeler.schema import default_label_schema
+from labeler.text import langid
+from labeler.text.normalize import TextError, decode, normalize, sha256
+from labeler.text.segment import paragraphs
+
+MANIFEST = "group.json"
+LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+JSONL_FIELDS = {"group", "group_name", "doc_id", "lang", "role", "title", "text"}
+
+
+class ImportProblem(Exception):
+    """A file that cannot be imported: names the file, the line (when there is one) and the problem."""
+
+    def __init__(self, path: Path | str, problem: str, line: int | None = None):
+        self.path, self.problem, self.line = str(path), problem, line
+        where = f"{self.path}, line {line}" if line else self.path
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass
+class DocumentInput:
+    """One document read from disk, normalised, not yet written."""
+
+    group_key: str
+    group_name: str
+    origin: str
+    text: str
+    lang: str | None = None
+    role: str | None = None
+    title: str = ""
+    source: str = ""  # where it was read, for error messages
+
+
+@dataclass
+class ImportReport:
+    project: str
+    groups_created: int = 0
+    documents_created: int = 0
+    documents_unchanged: int = 0
+    documents_versioned: int = 0
+    paragraphs: int = 0
+    group_keys: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"project {self.project!r}: {self.documents_created} new documents "
+            f"({self.documents_versioned} new versions, {self.documents_unchanged} unchanged), "
+            f"{self.paragraphs} paragraphs, {self.groups_created} new groups"
+        )
+
+
+def slugify(name: str) -> str:
+    """Return a URL-safe slug: ASCII letters, digits and dashes."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug or "project"
+
+
+def _check_lang(lang: str, path: Path | str, line: int | None = None) -> str:
+    if not LANG_TAG.match(lang):
+        raise ImportProblem(path, f"{lang!r} is not a language tag such as 'en' or 'pt-BR'", line)
+    return lang
+
+
+def _check_role(role: str, path: Path | str, line: int | None = None) -> str:
+    if role not in DOCUMENT_ROLES:
+        raise ImportProblem(path, f"unknown role {role!r}; use one of {', '.join(DOCUMENT_ROLES)}", line)
+    return role
+
+
+def _read_text(path: Path) -> str:
+    try:
+        text = normalize(decode(path.read_bytes()))
+    except TextError as error:
+        raise ImportProblem(path, error.message, error.line) from None
+    except OSError as error:
+        raise ImportProblem(path, f"cannot read: {error.strerror}") from None
+    if not text.strip():
+        raise ImportProblem(path, "the file is empty")
+    return text
+
+
+def _read_manifest(folder: Path) -> dict:
+    path = folder / MANIFEST
+    if not path.exists():
+        return {}
+    try:
+        manifest = json.loads(decode(path.read_bytes()))
+    except (TextError, json.JSONDecodeError) as error:
+        line = getattr(error, "lineno", None) or getattr(error, "line", None)
+        raise ImportProblem(path, f"not valid JSON: {getattr(error, 'msg', error)}", line) from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("documents", {}), dict):
+        raise ImportProblem(path, 'expected {"name": ..., "documents": {"file.txt": {"lang": ...}}}')
+    return manifest
+
+
+def read_folder(folder: Path) -> list[DocumentInput]:
+    """Read one group: every ``.txt`` file of ``folder``, in file-name order.
+
+    An optional ``group.json`` gives the group's name and, per file, ``lang``, ``role`` and ``title``.
+
+    :param folder: the group's folder; its name is the group key.
+    :returns: the documents, normalised.
+    :raises ImportProblem: on an unreadable, empty or non-UTF-8 file or a bad manifest.
+    """
+    manifest = _read_manifest(folder)
+    described = manifest.get("documents", {})
+    files = sorted(path for path in folder.iterdir() if path.suffix.lower() == ".txt" and path.is_file())
+    for name in described:
+        if not (folder / name).is_file():
+            raise ImportProblem(folder / MANIFEST, f"lists {name!r}, which is not in the folder")
+    documents = []
+    for path in files:
+        meta = described.get(path.name, {})
+        documents.append(
+            DocumentInput(
+                group_key=folder.name,
+                group_name=str(manifest.get("name") or folder.name),
+                origin=path.name,
+                text=_read_text(path),
+                lang=_check_lang(meta["lang"], folder / MANIFEST) if meta.get("lang") else None,
+                role=_check_role(meta["role"], folder / MANIFEST) if meta.get("role") else None,
+                title=str(meta.get("title") or path.stem),
+                source=str(path),
+            )
+        )
+    return documents
+
+
+def read_jsonl(path: Path) -> list[DocumentInput]:
+    """Read a JSONL file of documents: one object per line with group, doc_id, text, and optionally
+    group_name, lang, role and title.
+
+    :param path: the file.
+    :returns: the documents, normalised.
+    :raises ImportProblem: naming the line of the first bad record.
+    """
+    try:
+        content = normalize(decode(path.read_bytes()))
+    except TextError as error:
+        raise ImportProblem(path, error.message, error.line) from None
+    documents = []
+    for number, line in enumerate(content.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ImportProblem(path, f"not valid JSON: {error.msg} (column {error.colno})", number) from None
+        if not isinstance(record, dict):
+            raise ImportProblem(path, "expected a JSON object", number)
+        missing = [name for name in ("group", "doc_id", "text") if not record.get(name)]
+        if missing:
+            raise ImportProblem(path, f"missing field(s): {', '.join(missing)}", number)
+        unknown = sorted(set(record) - JSONL_FIELDS)
+        if unknown:
+            raise ImportProblem(path, f"unknown field(s): {', '.join(unknown)}", number)
+        if not all(isinstance(record.get(name, ""), str) for name in JSONL_FIELDS):
+            raise ImportProblem(path, "every field must be a string", number)
+        try:
+            text = normalize(record["text"])
+        except TextError as error:
+            raise ImportProblem(path, error.message, number) from None
+        if not text.strip():
+            raise ImportProblem(path, "the text is empty", number)
+        documents.append(
+            DocumentInput(
+                group_key=record["group"],
+                group_name=record.get("group_name") or record["group"],
+                origin=record["doc_id"],
+                text=text,
+                lang=_check_lang(record["lang"], path, number) if record.get("lang") else None,
+                role=_check_role(record["role"], path, number) if record.get("role") else None,
+                title=record.get("title") or record["doc_id"],
+                source=f"{path}, line {number}",
+            )
+        )
+    return documents
+
+
+def read_paths(paths: list[Path]) -> list[DocumentInput]:
+    """Read every path: a ``.jsonl`` file, a group folder of ``.txt`` files, or a folder of group folders.
+
+    :raises ImportProblem: on the first bad file; nothing has been written at that point.
+    """
+    documents: list[DocumentInput] = []
+    for path in paths:
+        if path.is_file() and path.suffix.lower() in {".jsonl", ".ndjson"}:
+            documents += read_jsonl(path)
+        elif path.is_dir() and any(child.suffix.lower() == ".txt" for child in path.iterdir()):
+            documents += read_folder(path)
+        elif path.is_dir():
+            groups = sorted(child for child in path.iterdir() if child.is_dir())
+            if not groups:
+                raise ImportProblem(path, "no .txt files and no group folders in this folder")
+            for group in groups:
+                documents += read_folder(group)
+        elif not path.exists():
+            raise ImportProblem(path, "no such file or folder")
+        else:
+            raise ImportProblem(path, "expected a folder of .txt files or a .jsonl file")
+    _check_unique(documents)
+    return documents
+
+
+def _check_unique(documents: list[DocumentInput]) -> None:
+    seen: dict[tuple[str, str], str] = {}
+    for document in documents:
+        key = (document.group_key, document.origin)
+        if key in seen:
+            raise ImportProblem(document.source, f"document {document.origin!r} of group "
+                                f"{document.group_key!r} appears twice (also in {seen[key]})")
+        seen[key] = document.source
+
+
+def detect_languages(documents: list[DocumentInput], candidates: tuple[str, ...] | None = None) -> None:
+    """Fill in ``lang`` where it was not given.
+
+    :raises ImportProblem: naming the file whose language cannot be told.
+    """
+    for document in documents:
+        if document.lang is None:
+            lang = langid.detect(document.text, candidates or langid.DEFAULT_LANGUAGES)
+            if lang is None:
+                raise ImportProblem(document.source, "cannot tell the language; give it in group.json or JSONL")
+            document.lang = lang
+
+
+def get_or_create_project(session: Session, name: str) -> Project:
+    project = session.exec(select(Project).where(Project.name == name)).first()
+    if project is None:
+        slug, suffix = slugify(name), 1
+        while session.exec(select(Project.id).where(Project.slug == slug)).first() is not None:
+            suffix += 1
+            slug = f"{slugify(name)}-{suffix}"
+        project = Project(name=name, slug=slug, label_schema=default_label_schema())
+        session.add(project)
+        session.flush()
+    return project
+
+
+def import_documents(session: Session, project_name: str, documents: list[DocumentInput],
+                     align: bool = True) -> ImportReport:
+    """Write ``documents`` into the project (created when missing) in one transaction, and align new groups.
+
+    :param session: database session; committed on success, rolled back on any error.
+    :param project_name: the project's name.
+    :param documents: read by ``read_paths``; languages are detected here when missing.
+    :param align: align the groups that changed.
+    :returns: what was created, versioned or left unchanged.
+    """
+    detect_languages(documents)
+    report = ImportReport(project=project_name)
+    try:
+        project = get_or_create_project(session, project_name)
+        changed_groups: dict[int, Group] = {}
+        auto_role_ids: set[int] = set()
+        for document in documents:
+            group = _get_or_create_group(session, project, document, report)
+            written = _write_document(session, group, document, report)
+            if written is not None:
+                changed_groups[group.id] = group
+                if document.role is None:
+                    auto_role_ids.add(written.id)
+        if align:
+            for group in changed_groups.values():
+                alignment.realign_group(session, group, auto_role_ids=auto_role_ids)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return report
+
+
+def _get_or_create_group(session: Session, project: Project, document: DocumentInput,
+                         report: ImportReport) -> Group:
+    group = session.exec(
+        select(Group).where(Group.project_id == project.id, Group.key == document.group_key)
+    ).first()
+    if group is None:
+        group = Group(project_id=project.id, key=document.group_key, name=document.group_name)
+        session.add(group)
+        session.flush()
+        report.groups_created += 1
+        report.group_keys.append(group.key)
+    return group
+
+
+def _write_document(session: Session, group: Group, document: DocumentInput,
+                    report: ImportReport) -> Document | None:
+    """Insert the document and its paragraphs unless unchanged; return the new document, or None."""
+    digest = sha256(document.text)
+    latest = session.exec(
+        select(Document)
+        .where(Document.group_id == group.id, Document.origin == document.origin)
+        .order_by(Document.version.desc())
+    ).first()
+    if latest is not None and latest.text_sha256 == digest:
+        report.documents_unchanged += 1
+        return None
+    if latest is not None:
+        latest.superseded = True
+        session.add(latest)
+        report.documents_versioned += 1
+        position = latest.position
+    else:
+        position = session.exec(
+            select(func.coalesce(func.max(Document.position) + 1, 0)).where(Document.group_id == group.id)
+        ).one()
+    spans = paragraphs(document.text)
+    if not spans:
+        raise ImportProblem(document.source, "no paragraph: the text is only white space")
+    row = Document(
+        group_id=group.id, position=position, lang=document.lang, role=document.role or "translation",
+        title=document.title, origin=document.origin, text=document.text, text_sha256=digest,
+        version=(latest.version + 1) if latest else 1,
+    )
+    session.add(row)
+    session.flush()
+    session.execute(
+        insert(Segment),
+        [{"document_id": row.id, "position": index, "char_start": span.char_start, "char_end": span.char_end}
+         for index, span in enumerate(spans)],
+    )
+    report.documents_created += 1
+    report.paragraphs += len(spans)
+    return row

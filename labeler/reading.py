@@ -1,0 +1,187 @@
+"""What the reading screens show: project and group lists with counts, and a group's aligned rows.
+
+One function builds the data for each screen; views render it (and a later API can serialise it).
+"""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from labeler.alignment import current_documents
+from labeler.models import AlignmentMember, AlignmentRow, Annotation, Document, Group, Project, Segment
+from labeler.text.langid import language_name
+
+WEAK_ROW_SCORE = 0.5
+GROUPS_PER_PAGE = 50
+
+
+@dataclass
+class Column:
+    document_id: int
+    index: int
+    lang: str
+    language: str
+    role: str
+    title: str
+    paragraphs: int
+
+
+@dataclass
+class Cell:
+    segments: list[tuple[int, str]] = field(default_factory=list)  # (segment id, paragraph text)
+
+
+@dataclass
+class Row:
+    id: int
+    position: int
+    score: float
+    method: str
+    status: str
+    cells: list[Cell]
+
+    @property
+    def weak(self) -> bool:
+        return self.status != "confirmed" and self.score < WEAK_ROW_SCORE
+
+
+def project_summaries(session: Session) -> list[dict]:
+    """Return every project with its group, document and label counts and its last activity."""
+    groups = dict(session.exec(select(Group.project_id, func.count(Group.id)).group_by(Group.project_id)).all())
+    documents = dict(session.exec(
+        select(Group.project_id, func.count(Document.id))
+        .join(Document, Document.group_id == Group.id)
+        .where(Document.superseded == False)  # noqa: E712
+        .group_by(Group.project_id)
+    ).all())
+    labels = dict(session.exec(
+        select(Group.project_id, func.count(Annotation.id))
+        .join(Document, Document.group_id == Group.id)
+        .join(Annotation, Annotation.document_id == Document.id)
+        .where(Annotation.deleted_at == None)  # noqa: E711
+        .group_by(Group.project_id)
+    ).all())
+    languages: dict[int, set[str]] = {}
+    for project_id, lang in session.exec(
+        select(Group.project_id, Document.lang).join(Document, Document.group_id == Group.id).distinct()
+    ):
+        languages.setdefault(project_id, set()).add(lang)
+    return [
+        {"project": project, "groups": groups.get(project.id, 0), "documents": documents.get(project.id, 0),
+         "labels": labels.get(project.id, 0), "languages": sorted(languages.get(project.id, ()))}
+        for project in session.exec(select(Project).order_by(Project.name))
+    ]
+
+
+def group_summaries(session: Session, project: Project, query: str = "", page: int = 1) -> tuple[list[dict], int]:
+    """Return one page of the project's groups with their languages and paragraph counts, and the match count.
+
+    :param query: keeps groups whose key or name contains it (case-insensitive).
+    :param page: 1-based page of ``GROUPS_PER_PAGE``.
+    """
+    condition = Group.project_id == project.id
+    if query:
+        pattern = f"%{query.lower()}%"
+        condition = condition & (func.lower(Group.key).like(pattern) | func.lower(Group.name).like(pattern))
+    total = session.exec(select(func.count(Group.id)).where(condition)).one()
+    groups = list(session.exec(
+        select(Group).where(condition).order_by(Group.key).offset((page - 1) * GROUPS_PER_PAGE).limit(GROUPS_PER_PAGE)
+    ))
+    ids = [group.id for group in groups]
+    docs: dict[int, list[dict]] = {group_id: [] for group_id in ids}
+    for group_id, lang, role, paragraphs in session.exec(
+        select(Document.group_id, Document.lang, Document.role, func.count(Segment.id))
+        .join(Segment, Segment.document_id == Document.id)
+        .where(Document.group_id.in_(ids), Document.superseded == False)  # noqa: E712
+        .group_by(Document.id).order_by(Document.group_id, Document.position, Document.id)
+    ):
+        docs[group_id].append({"lang": lang, "role": role, "paragraphs": paragraphs})
+    rows = dict(session.exec(
+        select(AlignmentRow.group_id, func.count(AlignmentRow.id)).where(AlignmentRow.group_id.in_(ids))
+        .group_by(AlignmentRow.group_id)
+    ).all())
+    confirmed = dict(session.exec(
+        select(AlignmentRow.group_id, func.count(AlignmentRow.id))
+        .where(AlignmentRow.group_id.in_(ids), AlignmentRow.status == "confirmed")
+        .group_by(AlignmentRow.group_id)
+    ).all())
+    return [
+        {"group": group, "documents": docs[group.id], "rows": rows.get(group.id, 0),
+         "confirmed": confirmed.get(group.id, 0)}
+        for group in groups
+    ], total
+
+
+def columns(session: Session, group: Group) -> tuple[list[Column], list[Document]]:
+    """Return the group's columns (one per current document) and the documents themselves."""
+    documents = current_documents(session, group.id)
+    counts = dict(session.exec(
+        select(Segment.document_id, func.count(Segment.id))
+        .where(Segment.document_id.in_([d.id for d in documents])).group_by(Segment.document_id)
+    ).all())
+    return [
+        Column(document_id=d.id, index=index, lang=d.lang, language=language_name(d.lang), role=d.role,
+               title=d.title, paragraphs=counts.get(d.id, 0))
+        for index, d in enumerate(documents)
+    ], documents
+
+
+def rows(session: Session, group: Group, documents: list[Document], after: int | None, limit: int) -> list[Row]:
+    """Return up to ``limit`` aligned rows below the row ``after`` (from the top when None), with their text.
+
+    Pages continue from a row, not from a position, so that rows inserted or removed above while a person
+    scrolls neither repeat nor skip a row.
+    """
+    query = select(AlignmentRow).where(AlignmentRow.group_id == group.id)
+    if after is not None:
+        anchor = session.get(AlignmentRow, after)
+        if anchor is not None and anchor.group_id == group.id:
+            query = query.where(AlignmentRow.position > anchor.position)
+    records = list(session.exec(query.order_by(AlignmentRow.position).limit(limit)))
+    return _with_paragraphs(session, records, documents)
+
+
+def rows_by_id(session: Session, documents: list[Document], row_ids: list[int]) -> list[Row]:
+    """Return the given rows (those that still exist) with their text."""
+    if not row_ids:
+        return []
+    records = list(session.exec(select(AlignmentRow).where(AlignmentRow.id.in_(row_ids))))
+    return _with_paragraphs(session, records, documents)
+
+
+def _with_paragraphs(session: Session, records: list[AlignmentRow], documents: list[Document]) -> list[Row]:
+    """Attach each row's paragraphs, in one query whatever the number of rows."""
+    column_of = {document.id: index for index, document in enumerate(documents)}
+    built = {record.id: Row(id=record.id, position=record.position, score=record.score, method=record.method,
+                            status=record.status, cells=[Cell() for _ in documents]) for record in records}
+    if records:
+        for row_id, segment in session.exec(
+            select(AlignmentMember.row_id, Segment)
+            .join(Segment, Segment.id == AlignmentMember.segment_id)
+            .where(AlignmentMember.row_id.in_(list(built)))
+            .order_by(Segment.document_id, Segment.position)
+        ):
+            index = column_of.get(segment.document_id)
+            if index is not None:
+                text = documents[index].text[segment.char_start:segment.char_end]
+                built[row_id].cells[index].segments.append((segment.id, text))
+    return [built[record.id] for record in records]
+
+
+def row_count(session: Session, group: Group) -> int:
+    return session.exec(select(func.count(AlignmentRow.id)).where(AlignmentRow.group_id == group.id)).one()
+
+
+def neighbours(session: Session, group: Group) -> tuple[Group | None, Group | None, int, int]:
+    """Return the previous and next group of the project (by key), this group's 1-based number and the total."""
+    same_project = Group.project_id == group.project_id
+    previous = session.exec(
+        select(Group).where(same_project, Group.key < group.key).order_by(Group.key.desc()).limit(1)
+    ).first()
+    following = session.exec(
+        select(Group).where(same_project, Group.key > group.key).order_by(Group.key).limit(1)
+    ).first()
+    number = session.exec(select(func.count(Group.id)).where(same_project, Group.key <= group.key)).one()
+    total = session.exec(select(func.count(Group.id)).where(same_project)).one()
+    return previous, following, number, total

@@ -1,0 +1,1 @@
+"""Pure text code: no Flask, no database."""

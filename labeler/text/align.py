@@ -1,0 +1,359 @@
+"""N-way paragraph alignment: pure code, no Flask, no database.
+
+Translations are aligned to a pivot document (the source, else the most central one) by monotone dynamic
+programming over beads 1-1, 1-0, 0-1, 2-1, 1-2 and 2-2. A bead's cost is Gale and Church's length cost (in
+characters) plus its prior, minus a reward for the lexical anchors both sides share (numbers, names, codes;
+see ``anchors.py``). The search stays in a band around the diagonal, so time grows about linearly.
+
+Comparable documents (separately written, reordered, partly overlapping) are not forced into order: each of
+their paragraphs joins the pivot row it shares the most anchors with, when that is above a threshold, and
+sits alone in a row of its own otherwise.
+"""
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+from labeler.text.anchors import anchors
+
+# Bead priors (Gale & Church 1993), as costs.
+BEADS = {(1, 1): 0.89, (1, 0): 0.0099, (0, 1): 0.0099, (2, 1): 0.089 / 2, (1, 2): 0.089 / 2, (2, 2): 0.011}
+BEAD_COST = {bead: -math.log(prior) for bead, prior in BEADS.items()}
+VARIANCE = 6.8
+ANCHOR_WEIGHT = 6.0
+MIN_BAND = 8
+COMPARABLE_LINK = 0.2
+COMPARABLE_COUNT_RATIO = 1.6
+COMPARABLE_MATCH_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class Row:
+    members: tuple[tuple[int, ...], ...]  # per document: indices of its paragraphs in this row
+    score: float
+    method: str
+
+
+@dataclass
+class _Doc:
+    paragraphs: Sequence[str]
+    lengths: list[int]
+    anchors: list[set[str]]
+
+
+def _prepare(paragraphs: Sequence[str]) -> _Doc:
+    return _Doc(paragraphs, [max(len(p), 1) for p in paragraphs], [set(anchors(p)) for p in paragraphs])
+
+
+def _length_cost(length_a: int, length_b: int, ratio: float) -> float:
+    """Gale–Church: -log P(|delta|) of the length difference under a normal model."""
+    if length_a == 0 or length_b == 0:
+        return 0.0
+    mean = (length_a + length_b / ratio) / 2
+    delta = (length_b - length_a * ratio) / math.sqrt(mean * VARIANCE)
+    probability = math.erfc(abs(delta) / math.sqrt(2))
+    return -math.log(max(probability, 1e-12))
+
+
+def _dice(shared: int, size_a: int, size_b: int) -> float:
+    return 2 * shared / (size_a + size_b) if size_a + size_b else 0.0
+
+
+def align_pair(pivot: _Doc, other: _Doc) -> list[tuple[tuple[int, ...], tuple[int, ...], float]]:
+    """Align two documents monotonically.
+
+    :returns: beads ``(pivot indices, other indices, similarity 0..1)`` in order, covering both documents.
+    """
+    n, m = len(pivot.paragraphs), len(other.paragraphs)
+    if n == 0 or m == 0:
+        return [((i,), (), 0.0) for i in range(n)] + [((), (j,), 0.0) for j in range(m)]
+    ratio = (sum(other.lengths) / sum(pivot.lengths)) or 1.0
+    band = MIN_BAND
+    # Prefix sums: any bead's length and anchor count in O(1).
+    length_a, length_b = _prefix(pivot.lengths), _prefix(other.lengths)
+    size_a = _prefix([len(a) for a in pivot.anchors])
+    size_b = _prefix([len(b) for b in other.anchors])
+    anchors_a, anchors_b = pivot.anchors, other.anchors
+    shared: dict[tuple[int, int], int] = {}
+
+    def overlap(pi: int, i: int, pj: int, j: int) -> int:
+        if i - pi == 1 and j - pj == 1:
+            value = shared.get((pi, pj))
+            if value is None:
+                value = shared[(pi, pj)] = len(anchors_a[pi] & anchors_b[pj]) if anchors_a[pi] and anchors_b[pj] else 0
+            return value
+        total = 0
+        for x in range(pi, i):
+            for y in range(pj, j):
+                value = shared.get((x, y))
+                if value is None:
+                    value = shared[(x, y)] = len(anchors_a[x] & anchors_b[y]) if anchors_a[x] and anchors_b[y] else 0
+                total += value
+        return total
+
+    inf = float("inf")
+    # The band follows the best path so far (plus the expected slope), so it can stay narrow and still
+    # follow a drift from the diagonal: rows dropped or merged in one document.
+    slope = m / n
+    bounds: list[tuple[int, int]] = []
+    cost: list[list[float]] = []
+    back: list[list[tuple[int, int] | None]] = []
+    gap = BEAD_COST[(1, 0)]
+    match_beads = [(da, db, prior) for (da, db), prior in BEAD_COST.items() if da and db]
+    erfc, log, sqrt = math.erfc, math.log, math.sqrt
+    sqrt_variance, root2 = sqrt(VARIANCE), sqrt(2)
+    for i in range(n + 1):
+        if i == 0:
+            low, high = 0, min(m, band)
+        else:
+            previous_low, previous_high = bounds[i - 1]
+            previous_row = cost[i - 1]
+            best_j = previous_low + min(range(len(previous_row)), key=previous_row.__getitem__)
+            centre = int(round(best_j + slope))
+            low = max(0, min(centre - band, previous_high))
+            high = min(m, max(centre + band, previous_low + 2))
+            if i == n:
+                high = m
+        bounds.append((low, high))
+        row_cost, row_back = [inf] * (high - low + 1), [None] * (high - low + 1)
+        cost.append(row_cost)
+        back.append(row_back)
+        if i == 0:
+            row_cost[0] = 0.0
+        above_low, above_high = bounds[i - 1] if i else (1, 0)
+        above = cost[i - 1] if i else None
+        for j in range(low, high + 1):
+            if i == 0 and j == 0:
+                continue
+            best, best_from = inf, None
+            # 0-1: a paragraph of the other document with nothing in the pivot.
+            if j > low and row_cost[j - 1 - low] + gap < best:
+                best, best_from = row_cost[j - 1 - low] + gap, (i, j - 1)
+            # 1-0: a pivot paragraph with nothing in the other document.
+            if above is not None and above_low <= j <= above_high and above[j - above_low] + gap < best:
+                best, best_from = above[j - above_low] + gap, (i - 1, j)
+            for da, db, prior in match_beads:
+                pi, pj = i - da, j - db
+                if pi < 0 or pj < 0:
+                    continue
+                p_low, p_high = bounds[pi]
+                if pj < p_low or pj > p_high:
+                    continue
+                previous = cost[pi][pj - p_low]
+                if previous == inf:
+                    continue
+                la, lb = length_a[i] - length_a[pi], length_b[j] - length_b[pj]
+                delta = (lb - la * ratio) / (sqrt((la + lb / ratio) / 2) * sqrt_variance)
+                step = previous + prior - log(max(erfc(abs(delta) / root2), 1e-12))
+                sizes = size_a[i] - size_a[pi] + size_b[j] - size_b[pj]
+                if sizes:
+                    step -= ANCHOR_WEIGHT * 2 * overlap(pi, i, pj, j) / sizes
+                if step < best:
+                    best, best_from = step, (pi, pj)
+            row_cost[j - low] = best
+            row_back[j - low] = best_from
+    result = []
+    i, j = n, m
+    while (i, j) != (0, 0):
+        pi, pj = back[i][j - bounds[i][0]]
+        a, b = tuple(range(pi, i)), tuple(range(pj, j))
+        similarity = 0.0
+        if a and b:
+            la, lb = length_a[i] - length_a[pi], length_b[j] - length_b[pj]
+            length_fit = math.exp(-_length_cost(la, lb, ratio) / 4)
+            sizes = size_a[i] - size_a[pi] + size_b[j] - size_b[pj]
+            anchor_fit = 2 * overlap(pi, i, pj, j) / sizes if sizes else length_fit
+            similarity = 0.5 * length_fit + 0.5 * min(1.0, 1.5 * anchor_fit)
+        result.append((a, b, similarity))
+        i, j = pi, pj
+    result.reverse()
+    return result
+
+
+def _prefix(values: list[int]) -> list[int]:
+    sums = [0]
+    for value in values:
+        sums.append(sums[-1] + value)
+    return sums
+
+
+def _centrality(docs: list[_Doc], candidates: list[int]) -> int:
+    """Pick the candidate that shares most anchors with the others (ties: the earliest)."""
+    bags = [set().union(*doc.anchors) if doc.anchors else set() for doc in docs]
+
+    def score(index: int) -> float:
+        return sum(_dice(len(bags[index] & bags[other]), len(bags[index]), len(bags[other]))
+                   for other in candidates if other != index)
+
+    return max(candidates, key=lambda index: (score(index), -index))
+
+
+def _choose_pivot(docs: list[_Doc], roles: Sequence[str | None], pivot: int | None) -> int:
+    if pivot is not None:
+        return pivot
+    sources = [i for i, role in enumerate(roles) if role == "source"]
+    if sources:
+        return sources[0]
+    candidates = [i for i, role in enumerate(roles) if role != "comparable" and docs[i].paragraphs]
+    return _centrality(docs, candidates or list(range(len(docs))))
+
+
+def _looks_comparable(pivot: _Doc, other: _Doc, beads) -> bool:
+    """A translation has about as many paragraphs as its pivot, and most of its beads share anchors."""
+    n, m = len(pivot.paragraphs), len(other.paragraphs)
+    if not n or not m:
+        return False
+    if max(n, m) / min(n, m) > COMPARABLE_COUNT_RATIO and abs(n - m) > 2:
+        return True
+    matched = [similarity for a, b, similarity in beads if a and b]
+    good = sum(1 for similarity in matched if similarity >= 0.45)
+    return good < COMPARABLE_MATCH_SHARE * min(n, m)
+
+
+def _decide(documents, roles, pivot):
+    docs = [_prepare(paragraphs) for paragraphs in documents]
+    roles = list(roles) if roles is not None else [None] * len(docs)
+    centre = _choose_pivot(docs, roles, pivot)
+    pair_beads, comparable = {}, set()
+    for index, doc in enumerate(docs):
+        if index == centre:
+            continue
+        if roles[index] == "comparable":
+            comparable.add(index)
+            continue
+        beads = align_pair(docs[centre], doc)
+        if roles[index] is None and _looks_comparable(docs[centre], doc, beads):
+            comparable.add(index)
+        else:
+            pair_beads[index] = beads
+    return docs, centre, pair_beads, comparable
+
+
+def comparable_documents(documents: Sequence[Sequence[str]], roles: Sequence[str | None] | None = None,
+                         pivot: int | None = None) -> set[int]:
+    """Return the indices of the documents treated as comparable rather than as translations.
+
+    :param documents: each document's paragraphs.
+    :param roles: per document ``"source"``, ``"translation"``, ``"comparable"`` or None (decide).
+    :param pivot: force the pivot document.
+    """
+    return _decide(documents, roles, pivot)[3]
+
+
+def align(documents: Sequence[Sequence[str]], roles: Sequence[str | None] | None = None,
+          pivot: int | None = None) -> list[Row]:
+    """Align the paragraphs of N documents into rows.
+
+    :param documents: each document's paragraphs, in order.
+    :param roles: per document ``"source"``, ``"translation"``, ``"comparable"`` or None (decide).
+    :param pivot: force the pivot document (default: the source, else the most central document).
+    :returns: rows in reading order; every paragraph is in exactly one row; the paragraphs of parallel
+        documents keep their order down the rows.
+    """
+    if not documents:
+        return []
+    docs, centre, pair_beads, comparable = _decide(documents, roles, pivot)
+    count = len(docs)
+    n = len(docs[centre].paragraphs)
+    # Pivot paragraphs that some document's bead joins must share a row.
+    joined = [False] * max(n - 1, 0)
+    for beads in pair_beads.values():
+        for a, _, _ in beads:
+            for x in a[:-1]:
+                joined[x] = True
+    groups, start = [], 0
+    for i in range(n):
+        if i == n - 1 or not joined[i]:
+            groups.append(list(range(start, i + 1)))
+            start = i + 1
+    group_of = {x: g for g, members in enumerate(groups) for x in members}
+    cells = [[[] for _ in range(count)] for _ in groups]
+    scores = [[] for _ in groups]
+    inserted: dict[int, list[list[int]]] = {}  # after pivot group g (-1: before all) → cells
+    for g, members in enumerate(groups):
+        cells[g][centre] = list(members)
+    for index, beads in pair_beads.items():
+        last_group = -1
+        for a, b, similarity in beads:
+            if a:
+                g = group_of[a[0]]
+                cells[g][index].extend(b)
+                scores[g].append(similarity if b else 0.2)
+                last_group = g
+            else:
+                extra = inserted.setdefault(last_group, [[] for _ in range(count)])
+                extra[index].extend(b)
+    rows: list[Row] = []
+    for g in range(-1, len(groups)):
+        if g >= 0:
+            score = min(scores[g]) if scores[g] else 1.0
+            rows.append(Row(tuple(tuple(c) for c in cells[g]), round(score, 4), "auto-parallel"))
+        if g in inserted:
+            rows.append(Row(tuple(tuple(c) for c in inserted[g]), 0.1, "auto-parallel"))
+    if comparable:
+        rows = _place_comparable(docs, centre, rows, sorted(comparable))
+    return rows
+
+
+def _place_comparable(docs: list[_Doc], centre: int, rows: list[Row], comparable: list[int]) -> list[Row]:
+    """Link each comparable paragraph to the row it shares most anchors with, or give it a row of its own."""
+    count = len(docs)
+    row_bags = []
+    for row in rows:
+        bag: set[str] = set()
+        for index, members in enumerate(row.members):
+            if index not in comparable:
+                for x in members:
+                    bag |= docs[index].anchors[x]
+        row_bags.append(bag)
+    frequency: dict[str, int] = {}
+    for bag in row_bags:
+        for anchor in bag:
+            frequency[anchor] = frequency.get(anchor, 0) + 1
+    total = max(len(rows), 1)
+
+    def weight(anchor: str) -> float:
+        return math.log(1 + total / frequency.get(anchor, 1))
+
+    members = [list(map(list, row.members)) for row in rows]
+    scores = [row.score for row in rows]
+    methods = [row.method for row in rows]
+    alone: dict[int, list[tuple[int, int]]] = {}  # after row r → (document, paragraph)
+    for index in comparable:
+        previous_row = -1
+        links: dict[int, int] = {}
+        for x, own in enumerate(docs[index].anchors):
+            best, best_row = 0.0, None
+            own_weight = sum(weight(a) for a in own)
+            for r, bag in enumerate(row_bags):
+                if not bag or not own:
+                    continue
+                shared = own & bag
+                if len(shared) < 2:
+                    continue
+                value = sum(weight(a) for a in shared) / (own_weight + 1e-9)
+                value = min(value, sum(weight(a) for a in shared) / (sum(weight(a) for a in bag) + 1e-9) * 3)
+                if value > best:
+                    best, best_row = value, r
+            if best_row is not None and best >= COMPARABLE_LINK:
+                links[x] = best_row
+                scores[best_row] = round(min(scores[best_row], best), 4)
+                methods[best_row] = "auto-comparable"
+        last_link = max(links, default=-1)
+        for x in range(len(docs[index].anchors)):
+            if x in links:
+                members[links[x]][index].append(x)
+                previous_row = links[x]
+            else:
+                # Past its last link, a comparable article goes on about other things: keep those paragraphs
+                # at the end rather than between the rows of the translations.
+                alone.setdefault(previous_row if x < last_link else len(rows) - 1, []).append((index, x))
+    out: list[Row] = []
+    for r in range(-1, len(rows)):
+        if r >= 0:
+            out.append(Row(tuple(tuple(sorted(c)) for c in members[r]), scores[r], methods[r]))
+        for index, x in alone.get(r, []):
+            cell = [()] * count
+            cell[index] = (x,)
+            out.append(Row(tuple(cell), 0.0, "auto-comparable"))
+    return out

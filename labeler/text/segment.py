@@ -1,0 +1,88 @@
+"""Split a document's text into paragraphs, as half-open code-point ranges.
+
+The rule (also in the README): a paragraph is a non-empty line, except in a hard-wrapped file, where a block of
+lines between blank lines is one paragraph. A file counts as hard-wrapped when its lines have a width (none is
+longer than ``MAX_WRAP_WIDTH``, the longest at least ``MIN_WRAP_WIDTH``) and, in at least ``FILLED_SHARE`` of the places where a block continues on the
+next line, the next line's first word would not have fitted on the line before: which is what a wrapping
+editor does, and what a list of short one-line paragraphs does not.
+"""
+
+from typing import NamedTuple
+
+MAX_WRAP_WIDTH = 120
+MIN_WRAP_WIDTH = 40
+FILLED_SHARE = 0.8
+
+
+class Span(NamedTuple):
+    char_start: int
+    char_end: int
+
+
+def _lines(text: str) -> list[Span]:
+    """Return every line's range without its newline."""
+    spans, start = [], 0
+    for line in text.split("\n"):
+        spans.append(Span(start, start + len(line)))
+        start += len(line) + 1
+    return spans
+
+
+def _blocks(text: str, lines: list[Span]) -> list[list[Span]]:
+    blocks: list[list[Span]] = []
+    current: list[Span] = []
+    for line in lines:
+        if text[line.char_start : line.char_end].strip():
+            current.append(line)
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def is_hard_wrapped(text: str) -> bool:
+    """Tell whether ``text`` is hard-wrapped (see the module docstring).
+
+    :param text: normalised document text.
+    :returns: True when blocks of lines, not lines, are the paragraphs.
+    """
+    blocks = _blocks(text, _lines(text))
+    lengths = [len(text[line.char_start : line.char_end].rstrip()) for block in blocks for line in block]
+    if not lengths or not MIN_WRAP_WIDTH <= max(lengths) <= MAX_WRAP_WIDTH:
+        return False
+    width = max(lengths)
+    continuations = filled = 0
+    for block in blocks:
+        for line, following in zip(block, block[1:]):
+            continuations += 1
+            next_words = text[following.char_start : following.char_end].split()
+            line_length = len(text[line.char_start : line.char_end].rstrip())
+            if line_length + 1 + len(next_words[0]) > width:
+                filled += 1
+    return continuations > 0 and filled >= FILLED_SHARE * continuations
+
+
+def _trimmed(text: str, start: int, end: int) -> Span:
+    """Shrink ``[start, end)`` to exclude surrounding white space."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end)
+
+
+def paragraphs(text: str) -> list[Span]:
+    """Return the paragraphs of ``text`` in order, each trimmed of surrounding white space.
+
+    :param text: normalised document text (``\\n`` newlines).
+    :returns: non-empty, non-overlapping half-open ranges; ``text[start:end]`` is the paragraph.
+    """
+    lines = _lines(text)
+    if is_hard_wrapped(text):
+        units = [(block[0].char_start, block[-1].char_end) for block in _blocks(text, lines)]
+    else:
+        units = [(line.char_start, line.char_end) for line in lines]
+    spans = [_trimmed(text, start, end) for start, end in units]
+    return [span for span in spans if span.char_start < span.char_end]

@@ -1,0 +1,47 @@
+"""Views: one blueprint per resource. Helpers shared by all of them live here."""
+
+from flask import Flask, abort, jsonify, make_response, render_template, request
+from werkzeug.exceptions import HTTPException
+from sqlmodel import select
+
+from labeler import htmx
+from labeler.db import get_session
+from labeler.models import Group, Project
+
+
+def page_or_fragment(page_template: str, fragment_template: str, **context):
+    """Render the full page, or only the fragment for an htmx (not boosted) request.
+
+    One URL has two bodies, so the response varies on ``HX-Request`` (caches and the back button care).
+    """
+    template = fragment_template if htmx and not htmx.boosted else page_template
+    response = make_response(render_template(template, **context))
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def project_or_404(slug: str) -> Project:
+    project = get_session().exec(select(Project).where(Project.slug == slug)).first()
+    if project is None:
+        abort(404, description=f"No project {slug!r}.")
+    return project
+
+
+def group_or_404(project: Project, key: str) -> Group:
+    group = get_session().exec(select(Group).where(Group.project_id == project.id, Group.key == key)).first()
+    if group is None:
+        abort(404, description=f"No group {key!r} in project {project.name!r}.")
+    return group
+
+
+def render_error(error: HTTPException):
+    """Show an HTTP error as a page, a JSON object (API) or a message the page's toast picks up (htmx)."""
+    message = error.description or error.name
+    if request.path.startswith("/api/"):
+        return jsonify(error=message, status=error.code), error.code
+    template = "partials/error.html" if htmx and not htmx.boosted else "error.html"
+    return render_template(template, error=error, message=message), error.code
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, render_error)

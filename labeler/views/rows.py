@@ -1,0 +1,107 @@
+"""Alignment rows: a person confirms, merges, splits and rearranges the rows of a group.
+
+Each action answers with the HTML of the rows it changed: the row it was started from (possibly followed by a
+new row below it, or nothing when the row disappeared) as the main swap, and any other changed row out of band.
+"""
+
+from flask import Blueprint, abort, g, render_template
+
+from labeler import alignment, reading
+from labeler.db import get_session
+from labeler.views import group_or_404, project_or_404
+
+bp = Blueprint("rows", __name__, url_prefix="/projects/<slug>/groups/<key>")
+
+
+def _context(slug: str, key: str):
+    project = project_or_404(slug)
+    group = group_or_404(project, key)
+    return project, group
+
+
+def _answer(project, group, main_ids: list[int], other_ids: list[int] = (), deleted_ids: list[int] = ()):
+    """Commit, then render the main rows and the out-of-band ones."""
+    session = get_session()
+    session.commit()
+    columns, documents = reading.columns(session, group)
+    built = {row.id: row for row in reading.rows_by_id(session, documents, [*main_ids, *other_ids])}
+    return render_template(
+        "partials/row_update.html", project=project, group=group, columns=columns,
+        main=[built[i] for i in main_ids if i in built], others=[built[i] for i in other_ids if i in built],
+        deleted=deleted_ids,
+    ), 200, {"Vary": "HX-Request"}
+
+
+def _refuse(error: alignment.AlignmentError):
+    get_session().rollback()
+    abort(409, description=str(error))
+
+
+@bp.post("/rows/<int:row_id>/confirm")
+def confirm(slug: str, key: str, row_id: int):
+    """Confirm a row: a re-alignment keeps it."""
+    project, group = _context(slug, key)
+    try:
+        row = alignment.confirm_row(get_session(), group.id, row_id, g.user.id)
+    except alignment.AlignmentError as error:
+        _refuse(error)
+    return _answer(project, group, [row.id])
+
+
+@bp.post("/rows/<int:row_id>/merge")
+def merge(slug: str, key: str, row_id: int):
+    """Merge a row with the row below it."""
+    project, group = _context(slug, key)
+    session = get_session()
+    try:
+        below = alignment.row_below(session, group.id, row_id)
+        row = alignment.merge_with_below(session, group.id, row_id, g.user.id)
+    except alignment.AlignmentError as error:
+        _refuse(error)
+    return _answer(project, group, [row.id], deleted_ids=[below.id])
+
+
+@bp.post("/paragraphs/<int:segment_id>/move/<direction>")
+def move(slug: str, key: str, segment_id: int, direction: str):
+    """Move a paragraph to the row above or below."""
+    if direction not in ("up", "down"):
+        abort(404)
+    project, group = _context(slug, key)
+    session = get_session()
+    try:
+        _, row = alignment.member_row(session, group.id, segment_id)
+        row_id = row.id
+        changed = alignment.move_paragraph(session, group.id, segment_id, -1 if direction == "up" else 1, g.user.id)
+    except alignment.AlignmentError as error:
+        _refuse(error)
+    target = changed[0]
+    kept = [r.id for r in changed]
+    return _answer(project, group, [row_id] if row_id in kept else [], other_ids=[target.id])
+
+
+@bp.post("/paragraphs/<int:segment_id>/split")
+def split(slug: str, key: str, segment_id: int):
+    """Split a row before a paragraph."""
+    project, group = _context(slug, key)
+    session = get_session()
+    try:
+        _, row = alignment.member_row(session, group.id, segment_id)
+        row_id = row.id
+        new_row = alignment.split_row(session, group.id, segment_id, g.user.id)
+    except alignment.AlignmentError as error:
+        _refuse(error)
+    return _answer(project, group, [row_id, new_row.id])
+
+
+@bp.post("/paragraphs/<int:segment_id>/detach")
+def detach(slug: str, key: str, segment_id: int):
+    """Give a paragraph a row of its own, just below its row."""
+    project, group = _context(slug, key)
+    session = get_session()
+    try:
+        _, row = alignment.member_row(session, group.id, segment_id)
+        row_id = row.id
+        new_row = alignment.detach_paragraph(session, group.id, segment_id, g.user.id)
+    except alignment.AlignmentError as error:
+        _refuse(error)
+    return _answer(project, group, [row_id, new_row.id])

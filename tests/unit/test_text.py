@@ -1,0 +1,86 @@
+"""Normalisation, paragraph splitting and language identification: pure text code."""
+
+import unicodedata
+
+import pytest
+
+from labeler.text import langid
+from labeler.text.normalize import TextError, decode, normalize, sha256
+from labeler.text.segment import is_hard_wrapped, paragraphs
+
+
+def test_normalize_makes_nfc_and_unix_newlines():
+    decomposed = "Cafe\u0301\r\nna\u0303o\rfim"
+    text = normalize(decomposed)
+    assert text == "Café\nnão\nfim"
+    assert unicodedata.is_normalized("NFC", text)
+
+
+def test_decode_strips_bom_and_names_the_line_of_bad_bytes():
+    assert decode("\ufeffhola".encode("utf-8")) == "hola"
+    with pytest.raises(TextError) as caught:
+        decode("line one\nline two\nGr\xfc\xdfe".encode("latin-1"))
+    assert caught.value.line == 3
+    assert "not UTF-8" in caught.value.message
+
+
+def test_nul_character_is_refused_with_its_line():
+    with pytest.raises(TextError) as caught:
+        normalize("ok\nbad\x00")
+    assert caught.value.line == 2
+
+
+def test_sha256_is_of_utf8_bytes():
+    assert sha256("a") == "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"
+
+
+def test_each_non_empty_line_is_a_paragraph_when_lines_are_long():
+    long_line = "Una frase larga sobre el puerto. " * 8
+    text = f"{long_line}\n{long_line}\n\n  {long_line}  \n"
+    spans = paragraphs(text)
+    assert len(spans) == 3
+    assert [text[s.char_start:s.char_end] for s in spans] == [long_line.strip()] * 3
+
+
+def test_short_unwrapped_lines_stay_separate_paragraphs():
+    text = "Microsoft, ChatGPT\nSource: a press release\nThe end of the list\n"
+    assert not is_hard_wrapped(text)
+    assert len(paragraphs(text)) == 3
+
+
+def test_hard_wrapped_blocks_are_paragraphs():
+    words = ("The council approved the new harbour bridge after a long debate about its cost and "
+             "its effect on the fishing boats that use the old channel every morning before dawn. ") * 2
+    import textwrap
+
+    block = textwrap.fill(words.strip(), width=70)
+    text = f"{block}\n\n{block}\n"
+    assert is_hard_wrapped(text)
+    spans = paragraphs(text)
+    assert len(spans) == 2
+    assert "\n" in text[spans[0].char_start:spans[0].char_end]
+
+
+def test_offsets_count_code_points_not_bytes():
+    text = "👩‍👩‍👧 مرحبا\n\n日本語の段落\n"
+    spans = paragraphs(text)
+    assert [text[s.char_start:s.char_end] for s in spans] == ["👩‍👩‍👧 مرحبا", "日本語の段落"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("El ayuntamiento inauguró ayer el nuevo puente sobre el río, tras tres años de obras y retrasos.", "es"),
+    ("A prefeitura inaugurou ontem a nova ponte sobre o rio, depois de três anos de obras e atrasos.", "pt"),
+    ("Die Stadt hat gestern die neue Brücke über den Fluss eröffnet, nach drei Jahren Bauzeit.", "de"),
+    ("افتتحت البلدية أمس الجسر الجديد فوق النهر بعد ثلاث سنوات من الأشغال.", "ar"),
+])
+def test_language_is_detected(text, expected):
+    assert langid.detect(text) == expected
+
+
+def test_detection_can_be_restricted_to_candidates():
+    assert langid.detect("Il ponte è stato aperto ieri.", ("es", "it")) == "it"
+
+
+def test_language_names():
+    assert langid.language_name("pt-BR") == "Portuguese"
+    assert langid.language_name("xx") == "xx"

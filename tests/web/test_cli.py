@@ -1,0 +1,74 @@
+"""The command line: import, users, database upgrade, demo."""
+
+import json
+
+from click.testing import CliRunner
+from sqlmodel import select
+
+from labeler.cli import main
+from labeler.models import Document, User
+from tests.conftest import DATA
+
+
+def invoke(database_url, *args, input=None):
+    return CliRunner().invoke(main, [*args, "--db", database_url], input=input, catch_exceptions=False)
+
+
+def test_import_prints_a_summary(database_url, session):
+    result = invoke(database_url, "import", str(DATA / "seedlike"), "--project", "News")
+    assert result.exit_code == 0, result.output
+    assert "5 new documents" in result.output
+    assert len(session.exec(select(Document)).all()) == 5
+
+
+def test_import_error_names_file_and_line_and_imports_nothing(database_url, session, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"group": "g", "doc_id": "a", "text": "fine text here"}) + "\n{oops\n")
+    result = invoke(database_url, "import", str(DATA / "seedlike"), str(bad), "--project", "News")
+    assert result.exit_code == 1
+    assert f"{bad}, line 2: not valid JSON" in result.output
+    assert "Nothing was imported" in result.output
+    assert session.exec(select(Document)).all() == []
+
+
+def test_user_add_reads_the_password_from_stdin(database_url, session):
+    result = invoke(database_url, "user", "add", "maria", "--role", "reviewer", input="s3cret-pass\n")
+    assert result.exit_code == 0, result.output
+    user = session.exec(select(User).where(User.username == "maria")).one()
+    assert user.role == "reviewer" and "s3cret-pass" not in user.password_hash
+
+
+def test_user_add_refuses_duplicates_and_short_passwords(database_url):
+    assert invoke(database_url, "user", "add", "maria", input="s3cret-pass\n").exit_code == 0
+    again = invoke(database_url, "user", "add", "maria", input="s3cret-pass\n")
+    assert again.exit_code == 1 and "already exists" in again.output
+    short = invoke(database_url, "user", "add", "li", input="x\n")
+    assert short.exit_code == 1 and "at least" in short.output
+
+
+def test_db_upgrade_creates_a_fresh_database(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    result = invoke(url, "db", "upgrade")
+    assert result.exit_code == 0 and "latest schema" in result.output
+
+
+def test_demo_builds_its_corpus_and_account(tmp_path):
+    path = tmp_path / "demo.db"
+    result = CliRunner().invoke(main, ["demo", "--path", str(path), "--no-serve"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "log in as 'demo'" in result.output
+    from labeler.db import make_engine
+    from sqlmodel import Session
+
+    with Session(make_engine(f"sqlite:///{path}")) as session:
+        langs = {d.lang for d in session.exec(select(Document))}
+        assert {"ar", "he"} & langs and len(langs) >= 4
+        assert any(d.role == "comparable" for d in session.exec(select(Document)))
+
+
+def test_align_realigns_and_refuses_unknown_names(database_url):
+    assert invoke(database_url, "import", str(DATA / "seedlike"), "--project", "News").exit_code == 0
+    result = invoke(database_url, "align", "--project", "News")
+    assert result.exit_code == 0 and "aligned 1 group(s)" in result.output
+    assert "no project named" in invoke(database_url, "align", "--project", "Nope").output
+    assert "no group 'x'" in invoke(database_url, "align", "--project", "News", "--group", "x").output
