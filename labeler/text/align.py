@@ -20,7 +20,8 @@ from labeler.text.anchors import anchors
 BEADS = {(1, 1): 0.89, (1, 0): 0.0099, (0, 1): 0.0099, (2, 1): 0.089 / 2, (1, 2): 0.089 / 2, (2, 2): 0.011}
 BEAD_COST = {bead: -math.log(prior) for bead, prior in BEADS.items()}
 VARIANCE = 6.8
-ANCHOR_WEIGHT = 6.0
+ANCHOR_WEIGHT = 10.0
+ANCHOR_EXPECTED = 0.15
 MIN_BAND = 8
 COMPARABLE_LINK = 0.2
 COMPARABLE_COUNT_RATIO = 1.6
@@ -147,7 +148,8 @@ def align_pair(pivot: _Doc, other: _Doc) -> list[tuple[tuple[int, ...], tuple[in
                 step = previous + prior - log(max(erfc(abs(delta) / root2), 1e-12))
                 sizes = size_a[i] - size_a[pi] + size_b[j] - size_b[pj]
                 if sizes:
-                    step -= ANCHOR_WEIGHT * 2 * overlap(pi, i, pj, j) / sizes
+                    # Shared anchors reward a bead; anchors on one side only (a number, a name) cost it.
+                    step -= ANCHOR_WEIGHT * (2 * overlap(pi, i, pj, j) / sizes - ANCHOR_EXPECTED)
                 if step < best:
                     best, best_from = step, (pi, pj)
             row_cost[j - low] = best
@@ -199,15 +201,22 @@ def _choose_pivot(docs: list[_Doc], roles: Sequence[str | None], pivot: int | No
 
 
 def _looks_comparable(pivot: _Doc, other: _Doc, beads) -> bool:
-    """A translation has about as many paragraphs as its pivot, and most of its beads share anchors."""
+    """A translation has about as many paragraphs as its pivot, and its beads share anchors with it."""
     n, m = len(pivot.paragraphs), len(other.paragraphs)
     if not n or not m:
         return False
     if max(n, m) / min(n, m) > COMPARABLE_COUNT_RATIO and abs(n - m) > 2:
         return True
-    matched = [similarity for a, b, similarity in beads if a and b]
-    good = sum(1 for similarity in matched if similarity >= 0.45)
-    return good < COMPARABLE_MATCH_SHARE * min(n, m)
+    with_anchors = sharing = 0
+    for a, b, _ in beads:
+        if not (a and b):
+            continue
+        left = set().union(*(pivot.anchors[x] for x in a))
+        right = set().union(*(other.anchors[y] for y in b))
+        if left or right:
+            with_anchors += 1
+            sharing += bool(left & right)
+    return with_anchors > 0 and sharing < COMPARABLE_MATCH_SHARE * with_anchors
 
 
 def _decide(documents, roles, pivot):
@@ -255,12 +264,16 @@ def align(documents: Sequence[Sequence[str]], roles: Sequence[str | None] | None
     docs, centre, pair_beads, comparable = _decide(documents, roles, pivot)
     count = len(docs)
     n = len(docs[centre].paragraphs)
-    # Pivot paragraphs that some document's bead joins must share a row.
-    joined = [False] * max(n - 1, 0)
+    # Pivot paragraphs share a row when most documents join them in one bead. Where only a few do, their
+    # paragraphs are spread over the pivot's rows instead: a merged paragraph sits in the first row it covers,
+    # rather than pulling the paragraphs of every other language into one big row.
+    votes = [0] * max(n - 1, 0)
     for beads in pair_beads.values():
-        for a, _, _ in beads:
-            for x in a[:-1]:
-                joined[x] = True
+        for a, b, _ in beads:
+            if b:
+                for x in a[:-1]:
+                    votes[x] += 1
+    joined = [2 * vote > len(pair_beads) for vote in votes]
     groups, start = [], 0
     for i in range(n):
         if i == n - 1 or not joined[i]:
@@ -275,14 +288,16 @@ def align(documents: Sequence[Sequence[str]], roles: Sequence[str | None] | None
     for index, beads in pair_beads.items():
         last_group = -1
         for a, b, similarity in beads:
-            if a:
-                g = group_of[a[0]]
-                cells[g][index].extend(b)
+            if not a:
+                inserted.setdefault(last_group, [[] for _ in range(count)])[index].extend(b)
+                continue
+            targets = sorted({group_of[x] for x in a})
+            for t, y in enumerate(b):
+                g = targets[min(len(targets) - 1, t * len(targets) // len(b))]
+                cells[g][index].append(y)
+            for g in targets:
                 scores[g].append(similarity if b else 0.2)
-                last_group = g
-            else:
-                extra = inserted.setdefault(last_group, [[] for _ in range(count)])
-                extra[index].extend(b)
+            last_group = targets[-1]
     rows: list[Row] = []
     for g in range(-1, len(groups)):
         if g >= 0:

@@ -1,5 +1,7 @@
 """The reading screens: projects, groups, and the side-by-side group page."""
 
+import re
+
 from pathlib import Path
 
 import pytest
@@ -37,7 +39,7 @@ def test_group_search_returns_the_table_fragment_for_htmx(reader, client):
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<section id="group-table">')
     assert "No group matches" in response.text
-    assert response.headers["Vary"] == "HX-Request"
+    assert "HX-Request" in response.headers["Vary"]
 
 
 def test_group_page_has_one_column_per_document_with_lang_and_dir(reader, client):
@@ -80,7 +82,13 @@ def test_long_group_loads_rows_in_pages(reader, client, session, tmp_path):
     import_documents(session, "Seedlike news", read_paths([path]))
     page = client.get("/projects/seedlike-news/groups/long").text
     assert page.count('class="arow') == 40
-    assert 'id="rows-more"' in page and "start=40" in page
-    more = client.get("/projects/seedlike-news/groups/long/rows?start=80", headers={"HX-Request": "true"})
-    assert more.text.count('class="arow') == 15
-    assert 'id="rows-more"' not in more.text
+    assert 'id="rows-more"' in page
+    seen = re.findall(r'data-row="(\d+)"', page)
+    pages = 1
+    while 'id="rows-more"' in page:
+        after = re.search(r'rows\?after=(\d+)', page).group(1)
+        assert after == seen[-1]  # the next page continues from the last row shown
+        page = client.get(f"/projects/seedlike-news/groups/long/rows?after={after}", headers={"HX-Request": "true"}).text
+        seen += re.findall(r'data-row="(\d+)"', page)
+        pages += 1
+    assert pages == 3 and len(seen) == len(set(seen)) == 95

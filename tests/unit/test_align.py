@@ -1,0 +1,123 @@
+"""The aligner: beads, N-way rows, comparable documents, determinism."""
+
+import pytest
+
+from labeler.text.align import align, comparable_documents
+from tests.conftest import SEEDS
+
+EN = ["The harbour bridge opened on Saturday after 4 years of work.",
+      "It cost 212 million euros and was built by Norvale Engineering.",
+      "Mayor Clara Ventimiglia cut the ribbon in front of 6,000 people.",
+      "Trams will start running across it on 3 March.",
+      "The old ferry keeps running in summer."]
+DE = ["Die Hafenbrücke wurde am Samstag nach 4 Jahren Bauzeit eröffnet.",
+      "Sie kostete 212 Millionen Euro und wurde von Norvale Engineering gebaut.",
+      "Bürgermeisterin Clara Ventimiglia durchschnitt vor 6.000 Menschen das Band.",
+      "Ab dem 3. März fahren Straßenbahnen über die Brücke.",
+      "Die alte Fähre fährt im Sommer weiter."]
+ES = ["El puente del puerto se inauguró el sábado tras 4 años de obras.",
+      "Costó 212 millones de euros y lo construyó Norvale Engineering.",
+      "La alcaldesa Clara Ventimiglia cortó la cinta ante 6.000 personas.",
+      "Los tranvías empezarán a cruzarlo el 3 de marzo.",
+      "El viejo transbordador sigue funcionando en verano."]
+
+
+def layout(rows):
+    return [row.members for row in rows]
+
+
+def covers_everything_once(rows, documents):
+    for index, paragraphs in enumerate(documents):
+        seen = [x for row in rows for x in row.members[index]]
+        assert sorted(seen) == list(range(len(paragraphs)))
+
+
+def test_translations_align_one_to_one():
+    rows = align([EN, DE, ES], ["source", None, None])
+    assert layout(rows) == [((i,), (i,), (i,)) for i in range(5)]
+    assert all(row.method == "auto-parallel" and 0 < row.score <= 1 for row in rows)
+
+
+def test_a_merged_paragraph_makes_a_two_to_one_bead():
+    merged = [DE[0], DE[1] + " " + DE[2], DE[3], DE[4]]
+    rows = align([EN, merged], ["source", "translation"])
+    covers_everything_once(rows, [EN, merged])
+    assert ((1, 2), (1,)) in layout(rows)
+
+
+def test_a_split_paragraph_makes_a_one_to_two_bead():
+    split = [ES[0], "Costó 212 millones de euros.", "Lo construyó Norvale Engineering.", ES[2], ES[3], ES[4]]
+    rows = align([EN, split], ["source", "translation"])
+    assert ((1,), (1, 2)) in layout(rows)
+
+
+def test_an_extra_paragraph_gets_a_row_of_its_own_and_a_missing_one_an_empty_cell():
+    extra = DE[:2] + ["Ein zusätzlicher Absatz über das Wetter am Samstag, sonnig und kalt."] + DE[2:]
+    rows = align([EN, extra], ["source", "translation"])
+    assert ((), (2,)) in layout(rows)
+    missing = ES[:3] + ES[4:]
+    rows = align([EN, missing], ["source", "translation"])
+    assert ((3,), ()) in layout(rows)
+
+
+def test_a_merge_in_one_translation_does_not_pull_other_languages_together():
+    merged = [DE[0], DE[1] + " " + DE[2], DE[3], DE[4]]
+    rows = align([EN, merged, ES], ["source", "translation", "translation"])
+    covers_everything_once(rows, [EN, merged, ES])
+    assert ((1,), (1,), (1,)) in layout(rows) and ((2,), (), (2,)) in layout(rows)
+
+
+def test_paragraph_order_is_kept_for_translations():
+    rows = align([EN, DE[:2] + DE[3:], ES], ["source", None, None])
+    for index in (0, 1, 2):
+        order = [x for row in rows for x in row.members[index]]
+        assert order == sorted(order)
+
+
+def test_a_comparable_article_links_only_where_it_shares_content():
+    comparable = ["Wetter: Regen am Wochenende, Sonne ab Dienstag erwartet.",
+                  "Clara Ventimiglia sprach vor 6.000 Menschen über die neue Brücke.",
+                  "Der Fußballverein gewann am Sonntag mit zwei zu null."]
+    rows = align([EN, DE, comparable], ["source", None, "comparable"])
+    covers_everything_once(rows, [EN, DE, comparable])
+    linked = [row for row in rows if row.members[2] and row.members[0]]
+    assert [row.members[0] for row in linked] == [(2,)]
+    assert linked[0].method == "auto-comparable"
+    alone = [row for row in rows if row.members[2] and not row.members[0]]
+    assert len(alone) == 2 and all(row.score == 0.0 for row in alone)
+
+
+def test_a_document_that_is_not_a_translation_is_found_comparable():
+    other = ["Completely different news about a football match in Glasgow.",
+             "The score was 2 to 0.", "Fans celebrated.", "The coach Willem Boer was pleased.",
+             "Next week they play in Leeds.", "Tickets are sold out.", "Rain is expected.", "The end."]
+    assert comparable_documents([EN, DE, other], ["source", None, None]) == {2}
+    assert comparable_documents([EN, DE], ["source", None]) == set()
+
+
+def test_alignment_is_deterministic():
+    documents = [EN, DE[:3] + DE[4:], ES]
+    assert align(documents) == align(documents)
+
+
+@pytest.mark.parametrize("documents", [[], [[]], [EN], [EN, []], [[EN[0]], [DE[0]]]])
+def test_edge_cases_cover_every_paragraph(documents):
+    rows = align(documents)
+    covers_everything_once(rows, documents)
+
+
+def test_seed_translations_align_paragraph_by_paragraph():
+    if not SEEDS.is_dir():
+        pytest.skip("../shared/seeds is not beside the checkout")
+    from labeler.text.segment import paragraphs
+
+    documents = []
+    for path in sorted(SEEDS.glob("*.txt")):
+        text = path.read_text("utf-8")
+        documents.append([text[s.char_start:s.char_end] for s in paragraphs(text)])
+    rows = align(documents)
+    parallel = [row.members[:4] for row in rows if any(row.members[:4])]
+    assert parallel == [((i,), (i,), (i,), (i,)) for i in range(5)]
+    assert comparable_documents(documents) == {4}
+    linked = sum(len(row.members[4]) for row in rows if any(row.members[:4]))
+    assert 0 < linked < len(documents[4]) / 2
