@@ -123,7 +123,10 @@ def read_folder(folder: Path) -> list[DocumentInput]:
     """
     manifest = _read_manifest(folder)
     described = manifest.get("documents", {})
-    files = sorted(path for path in folder.iterdir() if path.suffix.lower() == ".txt" and path.is_file())
+    # Columns follow the manifest's order, then file names.
+    listed = {name: index for index, name in enumerate(described)}
+    files = sorted((path for path in folder.iterdir() if path.suffix.lower() == ".txt" and path.is_file()),
+                   key=lambda path: (listed.get(path.name, len(listed)), path.name))
     for name in described:
         if not (folder / name).is_file():
             raise ImportProblem(folder / MANIFEST, f"lists {name!r}, which is not in the folder")

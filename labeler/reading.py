@@ -42,8 +42,13 @@ class Row:
     cells: list[Cell]
 
     @property
+    def alone(self) -> bool:
+        """Only one document has paragraphs here: nothing to align it with (yet)."""
+        return sum(1 for cell in self.cells if cell.segments) == 1
+
+    @property
     def weak(self) -> bool:
-        return self.status != "confirmed" and self.score < WEAK_ROW_SCORE
+        return self.status != "confirmed" and not self.alone and self.score < WEAK_ROW_SCORE
 
 
 def project_summaries(session: Session) -> list[dict]:

@@ -352,7 +352,6 @@ def _place_comparable(docs: list[_Doc], centre: int, rows: list[Row], comparable
                     best, best_row = value, r
             if best_row is not None and best >= COMPARABLE_LINK:
                 links[x] = best_row
-                scores[best_row] = round(min(scores[best_row], best), 4)
                 methods[best_row] = "auto-comparable"
         last_link = max(links, default=-1)
         for x in range(len(docs[index].anchors)):
