@@ -12,6 +12,7 @@ from typing import NamedTuple
 MAX_WRAP_WIDTH = 120
 MIN_WRAP_WIDTH = 40
 FILLED_SHARE = 0.8
+MIN_EVIDENCE = 2  # continuations needed before calling a file hard-wrapped
 
 
 class Span(NamedTuple):
@@ -56,12 +57,14 @@ def is_hard_wrapped(text: str) -> bool:
     continuations = filled = 0
     for block in blocks:
         for line, following in zip(block, block[1:]):
-            continuations += 1
             next_words = text[following.char_start : following.char_end].split()
             line_length = len(text[line.char_start : line.char_end].rstrip())
+            if line_length == width:
+                continue  # nothing fits after the longest line: it proves nothing
+            continuations += 1
             if line_length + 1 + len(next_words[0]) > width:
                 filled += 1
-    return continuations > 0 and filled >= FILLED_SHARE * continuations
+    return continuations >= MIN_EVIDENCE and filled >= FILLED_SHARE * continuations
 
 
 def _trimmed(text: str, start: int, end: int) -> Span:

@@ -48,6 +48,13 @@ def test_short_unwrapped_lines_stay_separate_paragraphs():
     assert len(paragraphs(text)) == 3
 
 
+def test_two_sentences_on_two_lines_are_two_paragraphs():
+    # Regression: the longest line always "fills" its width, so it alone made any two-line text hard-wrapped.
+    text = "Mayor Ana Ruiz opened the bridge in Port Elin.\nIt cost 40 million euros."
+    assert not is_hard_wrapped(text)
+    assert len(paragraphs(text)) == 2
+
+
 def test_hard_wrapped_blocks_are_paragraphs():
     words = ("The council approved the new harbour bridge after a long debate about its cost and "
              "its effect on the fishing boats that use the old channel every morning before dawn. ") * 2
