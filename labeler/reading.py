@@ -8,8 +8,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from labeler import mqm
 from labeler.alignment import current_documents
+from labeler.annotations import spans_for
 from labeler.models import AlignmentMember, AlignmentRow, Annotation, Document, Group, Project, Segment
+from labeler.render import Run, SpanView, runs
 from labeler.text.langid import language_name
 
 WEAK_ROW_SCORE = 0.5
@@ -25,11 +28,21 @@ class Column:
     role: str
     title: str
     paragraphs: int
+    mqm: dict = field(default_factory=dict)  # penalty, words, score_per_100_words of the reader's errors
+
+
+@dataclass
+class Paragraph:
+    id: int
+    document_id: int
+    char_start: int
+    text: str
+    runs: list[Run]
 
 
 @dataclass
 class Cell:
-    segments: list[tuple[int, str]] = field(default_factory=list)  # (segment id, paragraph text)
+    segments: list[Paragraph] = field(default_factory=list)
 
 
 @dataclass
@@ -118,21 +131,33 @@ def group_summaries(session: Session, project: Project, query: str = "", page: i
     ], total
 
 
-def columns(session: Session, group: Group) -> tuple[list[Column], list[Document]]:
-    """Return the group's columns (one per current document) and the documents themselves."""
+def columns(session: Session, group: Group, user_id: int | None = None,
+            weights: dict | None = None) -> tuple[list[Column], list[Document]]:
+    """Return the group's columns (one per current document, with the reader's MQM) and the documents."""
     documents = current_documents(session, group.id)
+    ids = [d.id for d in documents]
     counts = dict(session.exec(
-        select(Segment.document_id, func.count(Segment.id))
-        .where(Segment.document_id.in_([d.id for d in documents])).group_by(Segment.document_id)
+        select(Segment.document_id, func.count(Segment.id)).where(Segment.document_id.in_(ids))
+        .group_by(Segment.document_id)
     ).all())
+    errors: dict[int, list[tuple[str, str]]] = {d.id: [] for d in documents}
+    if user_id is not None:
+        for document_id, label, attrs in session.exec(
+            select(Annotation.document_id, Annotation.label, Annotation.attrs).where(
+                Annotation.document_id.in_(ids), Annotation.annotator_id == user_id, Annotation.layer == "error",
+                Annotation.deleted_at == None)  # noqa: E711
+        ):
+            errors[document_id].append((label, (attrs or {}).get("severity", "major")))
     return [
         Column(document_id=d.id, index=index, lang=d.lang, language=language_name(d.lang), role=d.role,
-               title=d.title, paragraphs=counts.get(d.id, 0))
+               title=d.title, paragraphs=counts.get(d.id, 0),
+               mqm=mqm.score(errors[d.id], d.text, weights or {}))
         for index, d in enumerate(documents)
     ], documents
 
 
-def rows(session: Session, group: Group, documents: list[Document], after: int | None, limit: int) -> list[Row]:
+def rows(session: Session, group: Group, documents: list[Document], after: int | None, limit: int,
+         user_id: int | None = None) -> list[Row]:
     """Return up to ``limit`` aligned rows below the row ``after`` (from the top when None), with their text.
 
     Pages continue from a row, not from a position, so that rows inserted or removed above while a person
@@ -144,33 +169,62 @@ def rows(session: Session, group: Group, documents: list[Document], after: int |
         if anchor is not None and anchor.group_id == group.id:
             query = query.where(AlignmentRow.position > anchor.position)
     records = list(session.exec(query.order_by(AlignmentRow.position).limit(limit)))
-    return _with_paragraphs(session, records, documents)
+    return _with_paragraphs(session, records, documents, user_id)
 
 
-def rows_by_id(session: Session, documents: list[Document], row_ids: list[int]) -> list[Row]:
+def rows_by_id(session: Session, documents: list[Document], row_ids: list[int], user_id: int | None = None) -> list[Row]:
     """Return the given rows (those that still exist) with their text."""
     if not row_ids:
         return []
     records = list(session.exec(select(AlignmentRow).where(AlignmentRow.id.in_(row_ids))))
-    return _with_paragraphs(session, records, documents)
+    return _with_paragraphs(session, records, documents, user_id)
 
 
-def _with_paragraphs(session: Session, records: list[AlignmentRow], documents: list[Document]) -> list[Row]:
-    """Attach each row's paragraphs, in one query whatever the number of rows."""
+def _span_views(session: Session, documents: list[Document], user_id: int | None,
+                segment_ids: list[int]) -> dict[int, list[SpanView]]:
+    """The reader's spans in these paragraphs, by paragraph."""
+    by_segment: dict[int, list[SpanView]] = {}
+    if user_id is None or not segment_ids:
+        return by_segment
+    for annotation in spans_for(session, [d.id for d in documents], user_id, segment_ids):
+        by_segment.setdefault(annotation.segment_id, []).append(SpanView(
+            id=annotation.id, char_start=annotation.char_start, char_end=annotation.char_end,
+            layer=annotation.layer, label=annotation.label, severity=(annotation.attrs or {}).get("severity"),
+            concept_id=annotation.concept_id, status=annotation.status, origin=annotation.origin,
+        ))
+    return by_segment
+
+
+def paragraph(session: Session, documents: list[Document], segment: Segment, user_id: int | None) -> Paragraph:
+    """One paragraph with the reader's highlights (what a save re-renders)."""
+    document = next(d for d in documents if d.id == segment.document_id)
+    spans = _span_views(session, documents, user_id, [segment.id]).get(segment.id, [])
+    text = document.text[segment.char_start:segment.char_end]
+    return Paragraph(segment.id, document.id, segment.char_start, text, runs(text, segment.char_start, spans))
+
+
+def _with_paragraphs(session: Session, records: list[AlignmentRow], documents: list[Document],
+                     user_id: int | None = None) -> list[Row]:
+    """Attach each row's paragraphs and highlights, in two queries whatever the number of rows."""
     column_of = {document.id: index for index, document in enumerate(documents)}
     built = {record.id: Row(id=record.id, position=record.position, score=record.score, method=record.method,
                             status=record.status, cells=[Cell() for _ in documents]) for record in records}
     if records:
-        for row_id, segment in session.exec(
+        members = list(session.exec(
             select(AlignmentMember.row_id, Segment)
             .join(Segment, Segment.id == AlignmentMember.segment_id)
             .where(AlignmentMember.row_id.in_(list(built)))
             .order_by(Segment.document_id, Segment.position)
-        ):
+        ))
+        spans = _span_views(session, documents, user_id, [segment.id for _, segment in members])
+        for row_id, segment in members:
             index = column_of.get(segment.document_id)
             if index is not None:
                 text = documents[index].text[segment.char_start:segment.char_end]
-                built[row_id].cells[index].segments.append((segment.id, text))
+                built[row_id].cells[index].segments.append(Paragraph(
+                    segment.id, segment.document_id, segment.char_start, text,
+                    runs(text, segment.char_start, spans.get(segment.id, [])),
+                ))
     return [built[record.id] for record in records]
 
 

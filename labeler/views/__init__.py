@@ -1,6 +1,8 @@
 """Views: one blueprint per resource. Helpers shared by all of them live here."""
 
 from flask import Flask, abort, jsonify, make_response, render_template, request
+from urllib.parse import quote
+
 from werkzeug.exceptions import HTTPException
 from sqlmodel import select
 
@@ -40,7 +42,10 @@ def render_error(error: HTTPException):
     if request.path.startswith("/api/"):
         return jsonify(error=message, status=error.code), error.code
     template = "partials/error.html" if htmx and not htmx.boosted else "error.html"
-    return render_template(template, error=error, message=message), error.code
+    response = make_response(render_template(template, error=error, message=message), error.code)
+    # The page reads this header to show the message, whatever the swap (URL-quoted: headers are Latin-1).
+    response.headers["X-Labeler-Message"] = quote(message)
+    return response
 
 
 def init_app(app: Flask) -> None:

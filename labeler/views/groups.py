@@ -1,6 +1,6 @@
 """Groups: the side-by-side page where annotators read and label a group."""
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, g, current_app, render_template, request
 
 from labeler import reading
 from labeler.db import get_session
@@ -15,9 +15,9 @@ def show(slug: str, key: str):
     session = get_session()
     project = project_or_404(slug)
     group = group_or_404(project, key)
-    columns, documents = reading.columns(session, group)
+    columns, documents = reading.columns(session, group, g.user.id, project.label_schema.get("mqm_weights"))
     limit = current_app.config["ROWS_PER_PAGE"]
-    rows = reading.rows(session, group, documents, None, limit)
+    rows = reading.rows(session, group, documents, None, limit, g.user.id)
     total = reading.row_count(session, group)
     previous, following, number, count = reading.neighbours(session, group)
     return page_or_fragment(
@@ -32,10 +32,10 @@ def rows(slug: str, key: str):
     session = get_session()
     project = project_or_404(slug)
     group = group_or_404(project, key)
-    columns, documents = reading.columns(session, group)
+    columns, documents = reading.columns(session, group, g.user.id, project.label_schema.get("mqm_weights"))
     after = request.args.get("after", type=int)
     limit = current_app.config["ROWS_PER_PAGE"]
-    rows = reading.rows(session, group, documents, after, limit)
+    rows = reading.rows(session, group, documents, after, limit, g.user.id)
     response = render_template("partials/rows.html", project=project, group=group, columns=columns, rows=rows,
                                limit=limit)
     return response, 200, {"Vary": "HX-Request"}

@@ -23,8 +23,8 @@ def _answer(project, group, main_ids: list[int], other_ids: list[int] = (), dele
     """Commit, then render the main rows and the out-of-band ones."""
     session = get_session()
     session.commit()
-    columns, documents = reading.columns(session, group)
-    built = {row.id: row for row in reading.rows_by_id(session, documents, [*main_ids, *other_ids])}
+    columns, documents = reading.columns(session, group, g.user.id, project.label_schema.get("mqm_weights"))
+    built = {row.id: row for row in reading.rows_by_id(session, documents, [*main_ids, *other_ids], g.user.id)}
     return render_template(
         "partials/row_update.html", project=project, group=group, columns=columns,
         main=[built[i] for i in main_ids if i in built], others=[built[i] for i in other_ids if i in built],

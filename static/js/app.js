@@ -13,19 +13,13 @@
   }
   window.labelerToast = toast;
 
-  // Show the server's message for any failed htmx request: every action gets visible feedback.
-  document.addEventListener("htmx:responseError", function (event) {
+  // Show the server's message for any failed htmx request: every action gets visible feedback. The server
+  // sends it URL-quoted in X-Labeler-Message (409 answers that swap in the current state show it too).
+  document.addEventListener("htmx:afterRequest", function (event) {
     const xhr = event.detail.xhr;
-    let message = "The server answered " + xhr.status + ".";
-    try {
-      const parsed = JSON.parse(xhr.responseText);
-      if (parsed && parsed.error) message = parsed.error;
-    } catch (ignored) {
-      const doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
-      const text = doc.querySelector("[data-error-message]");
-      if (text) message = text.textContent.trim();
-    }
-    toast(message, true);
+    if (!xhr || xhr.status < 400) return;
+    const header = xhr.getResponseHeader("X-Labeler-Message");
+    toast(header ? decodeURIComponent(header) : "The server answered " + xhr.status + ".", true);
   });
   // An error response is shown as a toast, not swapped, unless the server asks for the swap by sending
   // HX-Reswap (a 409 that answers with the current state of what the person tried to change).
@@ -34,8 +28,6 @@
     if (xhr.status >= 400 && xhr.getResponseHeader("HX-Reswap")) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
-      const message = xhr.getResponseHeader("X-Labeler-Message");
-      if (message) toast(message, true);
     }
   });
   document.addEventListener("htmx:sendError", function () {
@@ -149,10 +141,14 @@
 
   // Keys on the group page (UI.md): N / P groups, J / K rows, Shift+J next unconfirmed row, A confirm,
   // M merge with the row below, Alt+↑ / Alt+↓ move the current paragraph, S split before it, D detach it.
+  // Typing into a field: keys are text, not commands (a focused checkbox or radio button is not typing).
   function isTyping(event) {
     const target = event.target;
-    return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+    if (!target) return false;
+    if (target.tagName === "INPUT") return !/^(radio|checkbox|button|submit|reset)$/.test(target.type);
+    return target.isContentEditable || /^(TEXTAREA|SELECT)$/.test(target.tagName);
   }
+  window.labelerIsTyping = isTyping;
   function initKeys() {
     document.addEventListener("keydown", function (event) {
       if (event.ctrlKey || event.metaKey || isTyping(event) || event.defaultPrevented) return;

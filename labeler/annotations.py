@@ -1,0 +1,366 @@
+"""Annotations: create, edit and delete spans, every change an event that undo and redo can walk.
+
+Input is validated here, at the edge (``SpanCreate``, ``SpanUpdate``), before it touches a table: the span must
+lie inside one paragraph of a document of the group, its ``surface`` must be the text at its offsets (code
+points), and its label must be in the project's schema. Spans belong to the annotator who made them.
+"""
+
+import json
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlmodel import Session, select
+
+from labeler.models import Annotation, Concept, Document, Event, Group, Project, Segment
+
+ATTRS_MAX_BYTES = 4096
+NOTE_MAX = 2000
+UNDOABLE = ("annotation.create", "annotation.update", "annotation.delete")
+EDITABLE = ("label", "attrs", "concept_id", "counterpart_id")
+
+
+class SpanError(ValueError):
+    """A span that cannot be written; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 422):
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+class Conflict(SpanError):
+    """The span changed since the client read it (its ``version``)."""
+
+    def __init__(self, message: str, annotation: Annotation):
+        super().__init__(message, 409)
+        self.annotation = annotation
+
+
+class SpanCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    document_id: int
+    char_start: int = Field(ge=0)
+    char_end: int = Field(gt=0)
+    surface: str = Field(min_length=1, max_length=20000)
+    layer: str
+    label: str = Field(min_length=1, max_length=200)
+    severity: Optional[str] = None
+    attrs: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("attrs")
+    @classmethod
+    def small_attrs(cls, value: dict) -> dict:
+        if len(json.dumps(value)) > ATTRS_MAX_BYTES:
+            raise ValueError(f"attributes are limited to {ATTRS_MAX_BYTES} bytes")
+        return value
+
+
+class SpanUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1)
+    label: Optional[str] = Field(default=None, min_length=1, max_length=200)
+    severity: Optional[str] = None
+    attrs: Optional[dict[str, Any]] = None
+    concept_id: Optional[int] = None
+    counterpart_id: Optional[int] = None
+    clear_concept: bool = False
+    clear_counterpart: bool = False
+
+    @field_validator("attrs")
+    @classmethod
+    def small_attrs(cls, value: Optional[dict]) -> Optional[dict]:
+        if value is not None and len(json.dumps(value)) > ATTRS_MAX_BYTES:
+            raise ValueError(f"attributes are limited to {ATTRS_MAX_BYTES} bytes")
+        return value
+
+
+def parse(model: type[BaseModel], data: dict) -> BaseModel:
+    """Validate ``data`` with ``model``; turn pydantic's errors into one readable ``SpanError``."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg']}" for e in error.errors())
+        raise SpanError(problems) from None
+
+
+def snapshot(annotation: Annotation) -> dict:
+    """The editable state of a span, as stored in events."""
+    return {
+        "id": annotation.id, "document_id": annotation.document_id, "segment_id": annotation.segment_id,
+        "char_start": annotation.char_start, "char_end": annotation.char_end, "surface": annotation.surface,
+        "layer": annotation.layer, "label": annotation.label, "attrs": annotation.attrs,
+        "concept_id": annotation.concept_id, "counterpart_id": annotation.counterpart_id,
+        "version": annotation.version, "deleted": annotation.deleted_at is not None,
+    }
+
+
+def _check_label(project: Project, layer: str, label: str, severity: str | None, attrs: dict) -> dict:
+    schema = project.label_schema
+    if layer not in ("entity", "claim", "error"):
+        raise SpanError(f"unknown layer {layer!r}: use entity, claim or error")
+    labels = schema.get(layer, {}).get("labels", [])
+    if label not in labels:
+        raise SpanError(f"{label!r} is not a {layer} label of this project")
+    attrs = dict(attrs)
+    if layer == "error":
+        severity = severity or attrs.get("severity") or "major"
+        if severity not in schema.get("error", {}).get("severities", []):
+            raise SpanError(f"unknown severity {severity!r}")
+        attrs["severity"] = severity
+    elif severity:
+        raise SpanError("only translation errors have a severity")
+    if layer == "claim":
+        allowed = schema.get("claim", {}).get("attributes", {})
+        for key, value in attrs.items():
+            if key not in allowed:
+                raise SpanError(f"unknown claim attribute {key!r}")
+            choices = allowed[key].get("choices")
+            if choices and value not in choices and value not in ("", None):
+                raise SpanError(f"{key} must be one of {', '.join(choices)}")
+            if isinstance(value, str) and len(value) > NOTE_MAX:
+                raise SpanError(f"{key} is limited to {NOTE_MAX} characters")
+    return attrs
+
+
+def _group_document(session: Session, group: Group, document_id: int) -> Document:
+    document = session.get(Document, document_id)
+    if document is None or document.group_id != group.id:
+        raise SpanError(f"document {document_id} is not in this group", 404)
+    if document.superseded:
+        raise SpanError("this document has a newer version: reload the page", 409)
+    return document
+
+
+def _segment_of(session: Session, document: Document, char_start: int, char_end: int) -> Segment:
+    segment = session.exec(
+        select(Segment).where(Segment.document_id == document.id, Segment.char_start <= char_start,
+                              Segment.char_end >= char_end)
+    ).first()
+    if segment is None:
+        raise SpanError("a span must lie inside one paragraph")
+    return segment
+
+
+def _log(session: Session, user_id: int, group_id: int, action: str, annotation: Annotation,
+         before: dict | None, after: dict | None) -> None:
+    session.add(Event(user_id=user_id, group_id=group_id, action=action, object_type="annotation",
+                      object_id=annotation.id, before=before, after=after))
+
+
+def create(session: Session, project: Project, group: Group, user_id: int, data: dict) -> Annotation:
+    """Create a span for ``user_id``.
+
+    :param data: the fields of ``SpanCreate``.
+    :returns: the new annotation (flushed; the caller commits).
+    :raises SpanError: on any bad input, with a message for the person.
+    """
+    span = parse(SpanCreate, data)
+    document = _group_document(session, group, span.document_id)
+    if span.char_end <= span.char_start:
+        raise SpanError("the span is empty or reversed (char_end must be after char_start)")
+    if span.char_end > len(document.text):
+        raise SpanError(f"the span ends at {span.char_end}, past the end of the text ({len(document.text)})")
+    actual = document.text[span.char_start:span.char_end]
+    if actual != span.surface:
+        raise SpanError(f"the text at {span.char_start}–{span.char_end} is {actual!r}, not {span.surface!r}: "
+                        "the offsets must count code points")
+    attrs = _check_label(project, span.layer, span.label, span.severity, span.attrs)
+    segment = _segment_of(session, document, span.char_start, span.char_end)
+    twin = session.exec(select(Annotation.id).where(
+        Annotation.document_id == document.id, Annotation.char_start == span.char_start,
+        Annotation.char_end == span.char_end, Annotation.layer == span.layer, Annotation.label == span.label,
+        Annotation.annotator_id == user_id, Annotation.deleted_at == None,  # noqa: E711 (SQL NULL test)
+    )).first()
+    if twin is not None:
+        raise SpanError(f"you already have this {span.label} span here", 409)
+    annotation = Annotation(
+        document_id=document.id, segment_id=segment.id, char_start=span.char_start, char_end=span.char_end,
+        surface=span.surface, layer=span.layer, label=span.label, attrs=attrs, annotator_id=user_id,
+        origin="human", status="accepted",
+    )
+    session.add(annotation)
+    session.flush()
+    _log(session, user_id, group.id, "annotation.create", annotation, None, snapshot(annotation))
+    return annotation
+
+
+def own_annotation(session: Session, group: Group, user_id: int, annotation_id: int) -> Annotation:
+    """Return the user's live annotation in this group.
+
+    :raises SpanError: 404 when it does not exist, is someone else's or is deleted.
+    """
+    annotation = session.get(Annotation, annotation_id)
+    if annotation is not None:
+        document = session.get(Document, annotation.document_id)
+        if document.group_id == group.id and annotation.annotator_id == user_id and annotation.deleted_at is None:
+            return annotation
+    raise SpanError(f"no span {annotation_id} of yours in this group", 404)
+
+
+def _check_version(annotation: Annotation, version: int) -> None:
+    if annotation.version != version:
+        raise Conflict("this span was changed elsewhere since you opened it; here is its current state",
+                       annotation)
+
+
+def update(session: Session, project: Project, group: Group, user_id: int, annotation_id: int,
+           data: dict) -> Annotation:
+    """Change a span's label, attributes, concept or counterpart.
+
+    :raises Conflict: when ``version`` is not the span's current version.
+    :raises SpanError: on bad input.
+    """
+    changes = parse(SpanUpdate, data)
+    annotation = own_annotation(session, group, user_id, annotation_id)
+    _check_version(annotation, changes.version)
+    before = snapshot(annotation)
+    label = changes.label or annotation.label
+    attrs = dict(annotation.attrs if changes.attrs is None else changes.attrs)
+    if changes.attrs is not None and annotation.layer == "error" and "severity" not in attrs:
+        attrs["severity"] = annotation.attrs.get("severity")
+    annotation.attrs = _check_label(project, annotation.layer, label, changes.severity, attrs) \
+        if annotation.layer == "error" else _check_label(project, annotation.layer, label, None, attrs)
+    annotation.label = label
+    if changes.clear_concept:
+        annotation.concept_id = None
+    elif changes.concept_id is not None:
+        concept = session.get(Concept, changes.concept_id)
+        if concept is None or concept.project_id != project.id:
+            raise SpanError(f"no concept {changes.concept_id} in this project", 404)
+        if annotation.layer == "error":
+            raise SpanError("translation errors are not linked to concepts; use a counterpart")
+        if concept.kind != annotation.layer:
+            raise SpanError(f"a {annotation.layer} cannot be linked to a {concept.kind} concept")
+        annotation.concept_id = concept.id
+    if changes.clear_counterpart:
+        annotation.counterpart_id = None
+    elif changes.counterpart_id is not None:
+        counterpart = session.get(Annotation, changes.counterpart_id)
+        if counterpart is None or counterpart.deleted_at is not None or counterpart.annotator_id != user_id:
+            raise SpanError(f"no span {changes.counterpart_id} of yours to point at", 404)
+        other = session.get(Document, counterpart.document_id)
+        if other.group_id != group.id or other.id == annotation.document_id:
+            raise SpanError("a counterpart is a span in another document of the same group")
+        annotation.counterpart_id = counterpart.id
+    annotation.version += 1
+    annotation.updated_at = datetime.now(timezone.utc)
+    session.add(annotation)
+    session.flush()
+    _log(session, user_id, group.id, "annotation.update", annotation, before, snapshot(annotation))
+    return annotation
+
+
+def delete(session: Session, group: Group, user_id: int, annotation_id: int, version: int) -> Annotation:
+    """Delete a span (kept as deleted, so that undo can bring it back).
+
+    :raises Conflict: on a stale version.
+    """
+    annotation = own_annotation(session, group, user_id, annotation_id)
+    _check_version(annotation, version)
+    before = snapshot(annotation)
+    annotation.deleted_at = datetime.now(timezone.utc)
+    annotation.version += 1
+    session.add(annotation)
+    session.flush()
+    _log(session, user_id, group.id, "annotation.delete", annotation, before, snapshot(annotation))
+    return annotation
+
+
+def _restore(annotation: Annotation, state: dict | None) -> None:
+    """Put a span back into a state recorded in an event (None: as if never created)."""
+    if state is None or state.get("deleted"):
+        annotation.deleted_at = annotation.deleted_at or datetime.now(timezone.utc)
+    else:
+        annotation.deleted_at = None
+        for name in EDITABLE:
+            setattr(annotation, name, state[name])
+    annotation.version += 1
+    annotation.updated_at = datetime.now(timezone.utc)
+
+
+def _history(session: Session, user_id: int, group_id: int) -> list[Event]:
+    return list(session.exec(
+        select(Event).where(Event.user_id == user_id, Event.group_id == group_id, Event.action.in_(UNDOABLE))
+        .order_by(Event.id)
+    ))
+
+
+def undo(session: Session, group: Group, user_id: int) -> Annotation | None:
+    """Revert the user's last change in this group that is not undone yet.
+
+    :returns: the span it changed, or None when there is nothing to undo.
+    """
+    events = [event for event in _history(session, user_id, group.id) if not event.undone]
+    if not events:
+        return None
+    event = events[-1]
+    annotation = session.get(Annotation, event.object_id)
+    _restore(annotation, event.before)
+    event.undone = True
+    session.add_all([annotation, event])
+    session.flush()
+    return annotation
+
+
+def redo(session: Session, group: Group, user_id: int) -> Annotation | None:
+    """Apply again the oldest change undone since the user's last new change.
+
+    :returns: the span it changed, or None when there is nothing to redo.
+    """
+    events = _history(session, user_id, group.id)
+    last_active = max((event.id for event in events if not event.undone), default=0)
+    candidates = [event for event in events if event.undone and event.id > last_active]
+    if not candidates:
+        return None
+    event = candidates[0]
+    annotation = session.get(Annotation, event.object_id)
+    _restore(annotation, event.after)
+    event.undone = False
+    session.add_all([annotation, event])
+    session.flush()
+    return annotation
+
+
+def spans_for(session: Session, document_ids: list[int], user_id: int, segment_ids: list[int] | None = None):
+    """Return the user's live spans in these documents (optionally only in these paragraphs)."""
+    query = select(Annotation).where(
+        Annotation.document_id.in_(document_ids), Annotation.annotator_id == user_id,
+        Annotation.deleted_at == None,  # noqa: E711 (SQL NULL test)
+    )
+    if segment_ids is not None:
+        query = query.where(Annotation.segment_id.in_(segment_ids))
+    return list(session.exec(query.order_by(Annotation.char_start, Annotation.id)))
+
+
+def search_concepts(session: Session, project: Project, kind: str | None, query: str, limit: int = 12):
+    """Concepts of the project whose name or knowledge-base id contains ``query`` (case-insensitive)."""
+    from sqlalchemy import func
+
+    condition = Concept.project_id == project.id
+    if kind in ("entity", "claim"):
+        condition = condition & (Concept.kind == kind)
+    if query:
+        pattern = f"%{query.lower()}%"
+        condition = condition & (func.lower(Concept.name).like(pattern) | func.lower(func.coalesce(Concept.kb_id, "")).like(pattern))
+    return list(session.exec(select(Concept).where(condition).order_by(Concept.name).limit(limit)))
+
+
+def create_concept(session: Session, project: Project, kind: str, name: str, kb_id: str | None) -> Concept:
+    """Create a concept.
+
+    :raises SpanError: on an empty name, a bad kind or an overlong field.
+    """
+    name = name.strip()
+    if kind not in ("entity", "claim"):
+        raise SpanError("a concept is an entity or a claim")
+    if not name or len(name) > 300:
+        raise SpanError("a concept needs a name of 1 to 300 characters")
+    kb_id = (kb_id or "").strip() or None
+    if kb_id and len(kb_id) > 100:
+        raise SpanError("the knowledge-base id is limited to 100 characters")
+    concept = Concept(project_id=project.id, kind=kind, name=name, kb_id=kb_id)
+    session.add(concept)
+    session.flush()
+    return concept

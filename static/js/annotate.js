@@ -1,0 +1,299 @@
+// labeler: labelling on the group page. Select text → picker → key; click a span → editor; Ctrl+Z / Ctrl+Shift+Z.
+// Offsets: the DOM counts UTF-16 units, the server code points; converted here before anything is posted.
+(function () {
+  "use strict";
+
+  const bar = document.querySelector("[data-annotate]");
+  if (!bar) return;
+  const urls = bar.dataset;
+  const state = { layer: "entity", pending: null, pick: null };
+  const toast = function (message, isError) { if (window.labelerToast) window.labelerToast(message, isError); };
+
+  function codePoints(text) { let count = 0; for (const _ of text) count++; return count; }
+  const isTyping = function (event) { return window.labelerIsTyping(event); };
+  function visible(id) { const el = document.getElementById(id); return el && !el.hidden ? el : null; }
+
+  // --- Layers -------------------------------------------------------------------------------------------
+  function setLayer(layer) {
+    state.layer = layer;
+    document.querySelectorAll(".layer-button").forEach(function (button) {
+      const on = button.dataset.layer === layer;
+      button.classList.toggle("active", on);
+      button.setAttribute("aria-checked", on ? "true" : "false");
+    });
+    if (visible("picker") && state.pending) openPicker();
+  }
+  document.querySelectorAll(".layer-button").forEach(function (button) {
+    button.addEventListener("click", function () { setLayer(button.dataset.layer); });
+  });
+
+  // --- Selection → span ---------------------------------------------------------------------------------
+  function offsetWithin(paragraph, node, offset) {
+    const range = document.createRange();
+    range.setStart(paragraph, 0);
+    range.setEnd(node, offset);
+    return range.toString().length;
+  }
+  // Snap to whole words (Intl.Segmenter knows CJK, Thai, …); with Alt, only to whole characters (graphemes),
+  // so an emoji or a letter with its combining mark is never cut.
+  function snap(text, start, end, lang, exact) {
+    const segmenter = new Intl.Segmenter(lang || undefined, { granularity: exact ? "grapheme" : "word" });
+    for (const piece of segmenter.segment(text)) {
+      const pieceEnd = piece.index + piece.segment.length;
+      if (piece.index < start && start < pieceEnd && (exact || piece.isWordLike)) start = piece.index;
+      if (piece.index < end && end < pieceEnd && (exact || piece.isWordLike)) end = pieceEnd;
+    }
+    while (start < end && /\s/.test(text[start])) start++;
+    while (end > start && /\s/.test(text[end - 1])) end--;
+    return [start, end];
+  }
+  function readSelection(event) {
+    const selection = window.getSelection();
+    if (!selection || selection.isCollapsed || selection.rangeCount === 0) return null;
+    const range = selection.getRangeAt(0);
+    const startPara = range.startContainer.parentElement && range.startContainer.parentElement.closest(".para");
+    const endPara = range.endContainer.parentElement && range.endContainer.parentElement.closest(".para");
+    const para = startPara || (range.startContainer.closest && range.startContainer.closest(".para"));
+    if (!para || para !== (endPara || para)) {
+      if (startPara || endPara) toast("A span stays inside one paragraph.", true);
+      return null;
+    }
+    const text = para.textContent;
+    let start = offsetWithin(para, range.startContainer, range.startOffset);
+    let end = offsetWithin(para, range.endContainer, range.endOffset);
+    [start, end] = snap(text, start, end, para.getAttribute("lang"), event.altKey);
+    if (end <= start) return null;
+    const before = codePoints(text.slice(0, start));
+    const surface = text.slice(start, end);
+    const base = Number(para.dataset.start);
+    return {
+      para: para, rect: range.getBoundingClientRect(), surface: surface,
+      documentId: para.dataset.document, start: base + before, end: base + before + codePoints(surface),
+    };
+  }
+  // Pressing the mouse anywhere outside the picker abandons the selection it was for.
+  document.addEventListener("mousedown", function (event) {
+    if (state.pending && !(event.target.closest && event.target.closest("#picker"))) closePicker();
+  });
+  document.addEventListener("mouseup", function (event) {
+    if (event.target.closest(".popover, .toolbar, .para-tools, .row-tools")) return;
+    if (state.pick) return;
+    const chosen = readSelection(event);
+    if (!chosen) return;
+    state.pending = chosen;
+    openPicker();
+  });
+
+  // --- Picker ---------------------------------------------------------------------------------------------
+  function place(element, rect) {
+    element.hidden = false;
+    const width = element.offsetWidth, height = element.offsetHeight;
+    let left = Math.min(rect.left + window.scrollX, window.scrollX + window.innerWidth - width - 12);
+    let top = rect.bottom + window.scrollY + 6;
+    if (rect.bottom + height + 12 > window.innerHeight) top = Math.max(window.scrollY + 8, rect.top + window.scrollY - height - 6);
+    element.style.left = Math.max(8, left) + "px";
+    element.style.top = top + "px";
+  }
+  function openPicker() {
+    htmx.ajax("GET", urls.pickerUrl + "?layer=" + encodeURIComponent(state.layer), {
+      source: bar, target: "#picker", swap: "outerHTML",
+    });
+  }
+  // A popover arrives with data-fresh (invisible): it is placed and shown once htmx has settled the swap,
+  // which is also when htmx has wired its controls.
+  document.addEventListener("htmx:afterSettle", function () {
+    const picker = visible("picker");
+    if (picker && picker.hasAttribute("data-fresh")) {
+      if (state.pending) place(picker, state.pending.rect);
+      picker.removeAttribute("data-fresh");
+      const early = state.earlyKey;
+      state.earlyKey = null;
+      if (early && state.pending) {
+        const button = picker.querySelector('button.pick[data-key="' + early + '"]');
+        if (button) pick(button.dataset.label);
+      }
+    }
+    const editor = visible("editor");
+    if (editor && editor.hasAttribute("data-fresh")) {
+      if (state.editorRect) place(editor, state.editorRect);
+      editor.removeAttribute("data-fresh");
+      if (state.focusEditor) {
+        state.focusEditor = false;
+        const first = editor.querySelector("select, input, button:not(.close)");
+        if (first) first.focus();
+      }
+    }
+  });
+  function closePicker() {
+    const picker = document.getElementById("picker");
+    if (picker) picker.hidden = true;
+    state.pending = null;
+  }
+  // Picker controls, by delegation: they work from the moment the picker is in the page.
+  document.addEventListener("click", function (event) {
+    const picker = event.target.closest && event.target.closest("#picker");
+    if (!picker) return;
+    const button = event.target.closest("button.pick");
+    if (button) pick(button.dataset.label);
+    const tab = event.target.closest("[data-picker-layer]");
+    if (tab) setLayer(tab.dataset.pickerLayer);
+  });
+  function filterPicker(filter) {
+    const needle = filter.value.trim().toLowerCase();
+    document.querySelectorAll("#picker button.pick").forEach(function (button) {
+      button.parentElement.hidden = Boolean(needle) && button.dataset.label.toLowerCase().indexOf(needle) < 0;
+    });
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("#picker .picker-filter")) filterPicker(event.target);
+  });
+  document.addEventListener("keydown", function (event) {
+    const filter = event.target;
+    if (!(filter.matches && filter.matches("#picker .picker-filter"))) return;
+    if (event.key === "Enter") {
+      filterPicker(filter);
+      const first = document.querySelector("#picker li:not([hidden]) button.pick");
+      if (first) pick(first.dataset.label);
+      event.preventDefault();
+    } else if (event.key === "Escape") {
+      closePicker();
+    }
+  });
+  function pick(label) {
+    const chosen = state.pending;
+    if (!chosen) return;
+    const values = {
+      document_id: chosen.documentId, char_start: chosen.start, char_end: chosen.end,
+      surface: chosen.surface, layer: state.layer, label: label,
+    };
+    const severity = document.querySelector('#picker input[name="picker-severity"]:checked');
+    if (state.layer === "error" && severity) values.severity = severity.value;
+    closePicker();
+    window.getSelection().removeAllRanges();
+    htmx.ajax("POST", urls.createUrl, { source: bar, values: values, swap: "none" });
+  }
+
+  // --- Feedback after every write -------------------------------------------------------------------------
+  document.body.addEventListener("labeler:saved", function (event) {
+    const detail = event.detail || {};
+    if (detail.message) toast(detail.message, false);
+    if (detail.span) {
+      document.querySelectorAll('.run[data-spans~="' + detail.span + '"]').forEach(function (run) {
+        run.classList.remove("flash");
+        void run.offsetWidth;  // restart the animation
+        run.classList.add("flash");
+      });
+    }
+    const panel = document.getElementById("concept-panel");
+    if (panel && !panel.hidden) loadPanel();
+  });
+
+  // --- Editor, counterpart picking, concept hover ---------------------------------------------------------
+  document.addEventListener("click", function (event) {
+    const run = event.target.closest && event.target.closest(".para .run");
+    if (state.pick && run) {
+      const target = run.dataset.spans.split(" ")[0];
+      const chosen = state.pick;
+      state.pick = null;
+      document.body.classList.remove("picking");
+      htmx.ajax("POST", chosen.url, { source: bar, values: { counterpart_id: target, version: chosen.version, editor: chosen.id }, swap: "none" });
+      event.preventDefault();
+      return;
+    }
+    const pickButton = event.target.closest && event.target.closest("[data-pick-counterpart]");
+    if (pickButton) {
+      state.pick = { id: pickButton.dataset.pickCounterpart, version: pickButton.dataset.version, url: pickButton.dataset.url };
+      document.body.classList.add("picking");
+      toast("Click the counterpart span in another column (Esc cancels).", false);
+      return;
+    }
+    if (event.target.closest && event.target.closest("[data-close-editor]")) { closeEditor(); return; }
+    if (run && window.getSelection().isCollapsed) {
+      state.editorRect = run.getBoundingClientRect();
+      state.focusEditor = true;
+      htmx.ajax("GET", urls.spansUrl + "?ids=" + encodeURIComponent(run.dataset.spans), {
+        source: bar, target: "#editor", swap: "outerHTML",
+      });
+    }
+  });
+  function closeEditor() { const editor = document.getElementById("editor"); if (editor) editor.hidden = true; }
+
+  // Hovering a span (or a concept in the side panel) lights up every mention of its concepts in every column.
+  document.addEventListener("mouseover", function (event) {
+    const run = event.target.closest && event.target.closest(".run[data-concepts], .concept-row[data-concept]");
+    document.querySelectorAll(".concept-hover").forEach(function (other) { other.classList.remove("concept-hover"); });
+    if (!run) return;
+    (run.dataset.concepts || run.dataset.concept).split(" ").forEach(function (concept) {
+      document.querySelectorAll('.run[data-concepts~="' + concept + '"], .concept-row[data-concept="' + concept + '"]')
+        .forEach(function (other) { other.classList.add("concept-hover"); });
+    });
+  });
+
+  // --- Concept panel --------------------------------------------------------------------------------------
+  const panelButton = document.querySelector("[data-panel-url]");
+  function loadPanel() {
+    return htmx.ajax("GET", panelButton.dataset.panelUrl, { source: bar, target: "#concept-panel", swap: "outerHTML" });
+  }
+  if (panelButton) {
+    panelButton.addEventListener("click", function () {
+      const panel = document.getElementById("concept-panel");
+      const open = panel && !panel.hidden;
+      if (open) {
+        panel.hidden = true;
+        panelButton.setAttribute("aria-expanded", "false");
+      } else {
+        loadPanel().then(function () { panelButton.setAttribute("aria-expanded", "true"); });
+      }
+    });
+  }
+
+  // --- Keys (capture phase: while the picker is open, its keys win over the row keys) ----------------------
+  window.addEventListener("keydown", function (event) {
+    const picker = visible("picker");
+    if (event.key === "Escape") {
+      if (state.pick) { state.pick = null; document.body.classList.remove("picking"); toast("Picking cancelled.", false); }
+      closePicker(); closeEditor();
+      const help = document.getElementById("keys-help"); if (help) help.hidden = true;
+      return;
+    }
+    if (!picker && state.pending && !isTyping(event) && /^[0-9a-z]$/i.test(event.key) &&
+        !event.ctrlKey && !event.metaKey && !event.altKey && !event.shiftKey) {
+      state.earlyKey = event.key.toLowerCase();  // typed before the picker arrived: applied when it does
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      return;
+    }
+    if (picker && !isTyping(event)) {
+      if (event.key === "/") { picker.querySelector(".picker-filter").focus(); event.preventDefault(); }
+      else if (event.shiftKey && /^[ECT]$/.test(event.key)) { setLayer({ E: "entity", C: "claim", T: "error" }[event.key]); }
+      else {
+        const button = picker.querySelector('button.pick[data-key="' + event.key.toLowerCase() + '"]');
+        if (button && !event.ctrlKey && !event.metaKey && !event.altKey) pick(button.dataset.label);
+      }
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      return;
+    }
+    if (isTyping(event)) return;
+    if ((event.ctrlKey || event.metaKey) && (event.key === "z" || event.key === "Z" || event.key === "y")) {
+      const redo = event.key === "y" || event.shiftKey;
+      htmx.ajax("POST", redo ? urls.redoUrl : urls.undoUrl, { source: bar, swap: "none" });
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const layers = { e: "entity", c: "claim", t: "error" };
+    if (layers[event.key.toLowerCase()]) {
+      setLayer(layers[event.key.toLowerCase()]);
+      toast("Layer: " + { entity: "entities", claim: "claims", error: "translation errors" }[state.layer], false);
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    } else if (event.key === "?") {
+      const help = document.getElementById("keys-help");
+      help.hidden = !help.hidden;
+      if (!help.hidden) place(help, { left: window.innerWidth / 2 - 200, bottom: 120, top: 120 });
+      event.preventDefault();
+    }
+  }, true);
+})();
