@@ -1,6 +1,7 @@
 """MQM scoring with the WMT weights (configurable per project): a penalty per document and per 100 words."""
 
 import re
+from collections import OrderedDict
 
 WORD = re.compile(r"\w+", re.UNICODE)
 # Scripts written without spaces: one character counts as a word (as MT evaluation tools do for CJK).
@@ -26,13 +27,27 @@ def count_words(text: str) -> int:
     return len(WORD.findall(UNSPACED.sub(" ", text))) + unspaced
 
 
+_WORDS_BY_SHA: OrderedDict[str, int] = OrderedDict()
+_WORDS_CACHE_SIZE = 4096
+
+
+def document_words(text: str, text_sha256: str) -> int:
+    """Count a document's words once: a document's text never changes, so its hash names its count."""
+    words = _WORDS_BY_SHA.get(text_sha256)
+    if words is None:
+        words = _WORDS_BY_SHA[text_sha256] = count_words(text)
+        if len(_WORDS_BY_SHA) > _WORDS_CACHE_SIZE:
+            _WORDS_BY_SHA.popitem(last=False)
+    return words
+
+
 def penalty(errors: list[tuple[str, str]], weights: dict) -> float:
     """Sum the weights of ``(category, severity)`` pairs."""
     return round(sum(weight(category, severity, weights) for category, severity in errors), 4)
 
 
-def score(errors: list[tuple[str, str]], text: str, weights: dict) -> dict:
-    """Return ``{"penalty", "words", "score_per_100_words"}`` for one document's errors."""
-    total, words = penalty(errors, weights), count_words(text)
+def score(errors: list[tuple[str, str]], words: int, weights: dict) -> dict:
+    """Return ``{"penalty", "words", "score_per_100_words"}`` for a document of ``words`` words."""
+    total = penalty(errors, weights)
     return {"penalty": total, "words": words,
             "score_per_100_words": round(100 * total / words, 4) if words else 0.0}

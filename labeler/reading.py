@@ -131,16 +131,20 @@ def group_summaries(session: Session, project: Project, query: str = "", page: i
     ], total
 
 
-def columns(session: Session, group: Group, user_id: int | None = None,
-            weights: dict | None = None) -> tuple[list[Column], list[Document]]:
-    """Return the group's columns (one per current document, with the reader's MQM) and the documents."""
+def columns(session: Session, group: Group, user_id: int | None = None, weights: dict | None = None,
+            only: set[int] | None = None) -> tuple[list[Column], list[Document]]:
+    """Return the group's columns (one per current document, with the reader's MQM) and the documents.
+
+    :param only: build just the columns of these document ids (a save re-renders only what changed).
+    """
     documents = current_documents(session, group.id)
-    ids = [d.id for d in documents]
+    chosen = [(index, d) for index, d in enumerate(documents) if only is None or d.id in only]
+    ids = [d.id for _, d in chosen]
     counts = dict(session.exec(
         select(Segment.document_id, func.count(Segment.id)).where(Segment.document_id.in_(ids))
         .group_by(Segment.document_id)
     ).all())
-    errors: dict[int, list[tuple[str, str]]] = {d.id: [] for d in documents}
+    errors: dict[int, list[tuple[str, str]]] = {document_id: [] for document_id in ids}
     if user_id is not None:
         for document_id, label, attrs in session.exec(
             select(Annotation.document_id, Annotation.label, Annotation.attrs).where(
@@ -151,8 +155,8 @@ def columns(session: Session, group: Group, user_id: int | None = None,
     return [
         Column(document_id=d.id, index=index, lang=d.lang, language=language_name(d.lang), role=d.role,
                title=d.title, paragraphs=counts.get(d.id, 0),
-               mqm=mqm.score(errors[d.id], d.text, weights or {}))
-        for index, d in enumerate(documents)
+               mqm=mqm.score(errors[d.id], mqm.document_words(d.text, d.text_sha256), weights or {}))
+        for index, d in chosen
     ], documents
 
 

@@ -52,18 +52,16 @@ def _render_changes(project, group, segment_ids: list[int], editor_ids: list[int
                     flash: int | None = None, status: int = 200):
     """Render the changed paragraphs, MQM figures and editor as out-of-band fragments."""
     session = get_session()
-    columns, documents = reading.columns(session, group, g.user.id, project.label_schema.get("mqm_weights"))
+    segments = [segment for segment in (session.get(Segment, segment_id) for segment_id in dict.fromkeys(segment_ids))
+                if segment is not None]
+    columns, documents = reading.columns(session, group, g.user.id, project.label_schema.get("mqm_weights"),
+                                         only={segment.document_id for segment in segments})
     column_of = {column.document_id: column for column in columns}
-    paragraphs = []
-    for segment_id in dict.fromkeys(segment_ids):
-        segment = session.get(Segment, segment_id)
-        if segment is not None and segment.document_id in column_of:
-            paragraphs.append((reading.paragraph(session, documents, segment, g.user.id),
-                               column_of[segment.document_id]))
-    changed_documents = {para.document_id for para, _ in paragraphs}
+    paragraphs = [(reading.paragraph(session, documents, segment, g.user.id), column_of[segment.document_id])
+                  for segment in segments if segment.document_id in column_of]
     editor = _editor_context(project, group, editor_ids) if editor_ids is not None else None
     body = render_template("partials/annotation_changes.html", project=project, group=group,
-                           paragraphs=paragraphs, columns=[c for c in columns if c.document_id in changed_documents],
+                           paragraphs=paragraphs, columns=columns,
                            editor=editor)
     response = make_response(body, status)
     response.headers["HX-Trigger"] = json.dumps({SAVED_EVENT: {"message": message, "span": flash}})

@@ -1,6 +1,6 @@
 """MQM scoring with the WMT weights, computed by hand."""
 
-from labeler.mqm import count_words, penalty, score, weight
+from labeler.mqm import count_words, document_words, penalty, score, weight
 from labeler.schema import MQM_WEIGHTS
 
 
@@ -17,8 +17,7 @@ def test_wmt_weights():
 def test_penalty_and_score_per_100_words():
     errors = [("Accuracy/Mistranslation", "major"), ("Fluency/Punctuation", "minor"), ("Fluency/Spelling", "minor")]
     assert penalty(errors, MQM_WEIGHTS) == 6.1
-    text = " ".join(["word"] * 50)
-    assert score(errors, text, MQM_WEIGHTS) == {"penalty": 6.1, "words": 50, "score_per_100_words": 12.2}
+    assert score(errors, 50, MQM_WEIGHTS) == {"penalty": 6.1, "words": 50, "score_per_100_words": 12.2}
 
 
 def test_project_weights_override_the_defaults():
@@ -29,4 +28,11 @@ def test_project_weights_override_the_defaults():
 def test_words_in_scripts_without_spaces():
     assert count_words("Der Hafen, 2027 eröffnet.") == 4
     assert count_words("金曜日に開幕") == 6
-    assert score([], "", MQM_WEIGHTS)["score_per_100_words"] == 0.0
+    assert score([], 0, MQM_WEIGHTS)["score_per_100_words"] == 0.0
+
+
+def test_a_document_is_counted_once_by_its_hash():
+    assert document_words("one two three", "sha-a") == 3
+    # The same hash names the same text, so the count is not taken again.
+    assert document_words("ignored", "sha-a") == 3
+    assert document_words("one two", "sha-b") == 2
