@@ -280,6 +280,16 @@ def _restore(annotation: Annotation, state: dict | None) -> None:
     annotation.updated_at = datetime.now(timezone.utc)
 
 
+def _check_still_a_label(session: Session, group: Group, annotation: Annotation) -> None:
+    """Refuse to bring back a span whose label the project has removed since (it would mean nothing)."""
+    if annotation.deleted_at is not None:
+        return
+    project = session.get(Project, group.project_id)
+    if annotation.label not in project.label_schema.get(annotation.layer, {}).get("labels", []):
+        raise SpanError(f"{annotation.label!r} was removed from this project's {annotation.layer} labels, "
+                        "so this change cannot be brought back", 409)
+
+
 def _history(session: Session, user_id: int, group_id: int) -> list[Event]:
     return list(session.exec(
         select(Event).where(Event.user_id == user_id, Event.group_id == group_id, Event.action.in_(UNDOABLE))
@@ -298,6 +308,7 @@ def undo(session: Session, group: Group, user_id: int) -> Annotation | None:
     event = events[-1]
     annotation = session.get(Annotation, event.object_id)
     _restore(annotation, event.before)
+    _check_still_a_label(session, group, annotation)
     event.undone = True
     session.add_all([annotation, event])
     session.flush()
@@ -317,6 +328,7 @@ def redo(session: Session, group: Group, user_id: int) -> Annotation | None:
     event = candidates[0]
     annotation = session.get(Annotation, event.object_id)
     _restore(annotation, event.after)
+    _check_still_a_label(session, group, annotation)
     event.undone = False
     session.add_all([annotation, event])
     session.flush()

@@ -2,6 +2,7 @@
 
 from flask import Flask, abort, jsonify, make_response, render_template, request
 from urllib.parse import quote
+import zlib
 
 from werkzeug.exceptions import HTTPException
 from sqlmodel import select
@@ -9,6 +10,10 @@ from sqlmodel import select
 from labeler import htmx
 from labeler.db import get_session
 from labeler.models import Group, Project
+from labeler.schema import ENTITY_TYPES
+
+# The event a response triggers after a save: the page shows its message and flashes the changed span.
+SAVED_EVENT = "labeler:saved"
 
 
 def page_or_fragment(page_template: str, fragment_template: str, **context):
@@ -48,5 +53,13 @@ def render_error(error: HTTPException):
     return response
 
 
+def entity_class(label: str) -> str:
+    """The CSS class that colours an entity label: its own for the default types, one of eight for others."""
+    if label in ENTITY_TYPES:
+        return f"ent-{label.lower()}"
+    return f"ent-c{zlib.crc32(label.encode()) % 8}"
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, render_error)
+    app.jinja_env.filters["entity_class"] = entity_class

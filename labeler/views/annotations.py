@@ -14,10 +14,9 @@ from sqlmodel import select
 from labeler import annotations, reading
 from labeler.db import get_session
 from labeler.models import Annotation, Concept, Document, Segment
-from labeler.views import group_or_404, project_or_404
+from labeler.views import SAVED_EVENT, group_or_404, project_or_404
 
 bp = Blueprint("annotations", __name__, url_prefix="/projects/<slug>/groups/<key>")
-SAVED_EVENT = "labeler:saved"
 LABEL_KEYS = "123456789abcdefghijklmnopqrstuvwxyz"
 
 
@@ -218,7 +217,10 @@ def redo(slug: str, key: str):
 
 def _history_step(slug: str, key: str, step, done: str, nothing: str):
     project, group = _context(slug, key)
-    annotation = step(get_session(), group, g.user.id)
+    try:
+        annotation = step(get_session(), group, g.user.id)
+    except annotations.SpanError as error:
+        _refuse(error)
     if annotation is None:
         return _render_changes(project, group, [], None, nothing)
     get_session().commit()

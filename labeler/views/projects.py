@@ -1,10 +1,14 @@
-"""Projects: the list of projects, and one project's groups."""
+"""Projects: the list of projects, one project's groups, and its labels."""
 
-from flask import Blueprint, request
+import json
+from urllib.parse import quote
 
-from labeler import reading
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
+
+from labeler import htmx, reading, schema
 from labeler.db import get_session
-from labeler.views import page_or_fragment, project_or_404
+from labeler.labels import labels_in_use, save_schema
+from labeler.views import SAVED_EVENT, page_or_fragment, project_or_404
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 
@@ -26,3 +30,54 @@ def show(slug: str):
     pages = max((total + reading.GROUPS_PER_PAGE - 1) // reading.GROUPS_PER_PAGE, 1)
     return page_or_fragment("projects/show.html", "partials/group_table.html", project=project, groups=groups,
                             total=total, query=query, page=page, pages=pages)
+
+
+def _usage(in_use) -> dict[str, list[tuple[str, int]]]:
+    usage: dict[str, list[tuple[str, int]]] = {"entity": [], "claim": [], "claim_type": [], "error": []}
+    for (layer, label), count in sorted(in_use.items()):
+        usage.setdefault(layer, []).append((label, count))
+    return usage
+
+
+def _label_form(project, fields: dict, problems: list[str], status: int = 200, message: str | None = None):
+    can_edit = g.user.role == "admin"
+    response = page_or_fragment("projects/labels.html", "partials/label_form.html", project=project, fields=fields,
+                                problems=problems, can_edit=can_edit, fingerprint=schema.fingerprint(project.label_schema),
+                                severities=project.label_schema.get("error", {}).get("severities", schema.SEVERITIES),
+                                usage=_usage(labels_in_use(get_session(), project)))
+    response.status_code = status
+    if problems:
+        response.headers["X-Labeler-Message"] = quote(
+            f"Nothing was saved: {problems[0]}" if len(problems) == 1 else
+            f"Nothing was saved: {len(problems)} problems, listed above the form")
+    if message:
+        response.headers["HX-Trigger"] = json.dumps({SAVED_EVENT: {"message": message}})
+    return response
+
+
+@bp.get("/<slug>/labels")
+def labels(slug: str):
+    """Show the project's labels and MQM weights (editable by an admin)."""
+    project = project_or_404(slug)
+    return _label_form(project, schema.schema_fields(project.label_schema), [])
+
+
+@bp.post("/<slug>/labels")
+def save_labels(slug: str):
+    """Save the project's edited labels and MQM weights."""
+    project = project_or_404(slug)
+    if g.user.role != "admin":
+        abort(403, description="Only an admin can change a project's labels.")
+    fields = {name: request.form.get(name, "") for name in schema.schema_fields(project.label_schema)}
+    fields["weight_overrides"] = request.form.get("weight_overrides", "")
+    session = get_session()
+    try:
+        save_schema(session, project, fields, request.form.get("fingerprint", ""), g.user.id)
+    except schema.SchemaError as error:
+        session.rollback()
+        return _label_form(project, fields, error.problems, status=422)
+    session.commit()
+    if not htmx:
+        flash("Labels saved.")
+        return redirect(url_for("projects.labels", slug=project.slug), code=303)
+    return _label_form(project, schema.schema_fields(project.label_schema), [], message="Labels saved")

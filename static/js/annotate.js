@@ -175,8 +175,7 @@
 
   // --- Feedback after every write -------------------------------------------------------------------------
   document.body.addEventListener("labeler:saved", function (event) {
-    const detail = event.detail || {};
-    if (detail.message) toast(detail.message, false);
+    const detail = event.detail || {};  // app.js shows its message
     if (detail.span) {
       document.querySelectorAll('.run[data-spans~="' + detail.span + '"]').forEach(function (run) {
         run.classList.remove("flash");

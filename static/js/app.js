@@ -13,6 +13,12 @@
   }
   window.labelerToast = toast;
 
+  // A save anywhere says what it did (the server names it in the labeler:saved event of HX-Trigger).
+  document.body.addEventListener("labeler:saved", function (event) {
+    const detail = event.detail || {};
+    if (detail.message) toast(detail.message, false);
+  });
+
   // Show the server's message for any failed htmx request: every action gets visible feedback. The server
   // sends it URL-quoted in X-Labeler-Message (409 answers that swap in the current state show it too).
   document.addEventListener("htmx:afterRequest", function (event) {

@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from labeler.ingest import import_documents, read_paths
 from labeler.models import Annotation, Concept, Document
+from tests.conftest import PASSWORD
 
 TEXTS = {
     "en": "Mayor Ana Ruiz opened the bridge in Port Elin.\nIt cost 40 million euros.",
@@ -196,3 +197,30 @@ def test_a_concept_made_in_the_editor_lights_up_across_columns(bridge, logged_in
     concept = session.exec(select(Concept)).one()
     assert concept.kb_id == "Q000042"
     assert {a.concept_id for a in spans(session)} == {concept.id}
+
+
+def test_an_admin_adds_a_label_and_the_picker_offers_it(bridge, live_server, users, page, session):
+    page.goto(f"{live_server}/login")
+    page.get_by_label("User name").fill("adm_user")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server}/projects/bridge")
+    page.get_by_role("link", name="Labels and MQM weights").click()
+    labels = page.get_by_label("Entity labels")
+    labels.fill("PER\nper")
+    page.get_by_role("button", name="Save labels").click()
+    expect(page.locator("#label-problems")).to_contain_text("'per' is listed twice")
+    expect(page.locator("#toast")).to_contain_text("Nothing was saved")
+    page.get_by_label("Entity labels").fill("PER\nGENE")
+    page.get_by_role("button", name="Save labels").click()
+    expect(page.locator("#toast")).to_contain_text("Labels saved")
+    expect(page.locator("#label-problems")).to_have_count(0)
+
+    page.goto(live_server + URL)
+    english = column(page, 0).first
+    select_text(page, english, "Ana Ruiz")
+    picker = page.locator("#picker")
+    expect(picker.locator(".pick")).to_have_count(2)
+    page.keyboard.press("2")
+    expect(english.locator(".run.ent")).to_have_text("Ana Ruiz")
+    assert [span.label for span in spans(session)] == ["GENE"]
