@@ -24,6 +24,8 @@ ANCHOR_WEIGHT = 10.0
 ANCHOR_EXPECTED = 0.15
 MIN_BAND = 8
 COMPARABLE_LINK = 0.2
+# Align again when the matched paragraphs' length ratio differs from the whole documents' by more than this.
+RATIO_DRIFT = 0.03
 COMPARABLE_COUNT_RATIO = 1.6
 COMPARABLE_MATCH_SHARE = 0.5
 
@@ -63,12 +65,26 @@ def _dice(shared: int, size_a: int, size_b: int) -> float:
 def align_pair(pivot: _Doc, other: _Doc) -> list[tuple[tuple[int, ...], tuple[int, ...], float]]:
     """Align two documents monotonically.
 
+    The length ratio of the two languages is first taken over the whole documents; when a paragraph is
+    missing on one side that guess is off (and every bead looks badly matched), so it is measured again over
+    the paragraphs the first pass matched, and the documents are aligned again when it moved.
+
     :returns: beads ``(pivot indices, other indices, similarity 0..1)`` in order, covering both documents.
     """
     n, m = len(pivot.paragraphs), len(other.paragraphs)
     if n == 0 or m == 0:
         return [((i,), (), 0.0) for i in range(n)] + [((), (j,), 0.0) for j in range(m)]
     ratio = (sum(other.lengths) / sum(pivot.lengths)) or 1.0
+    beads = _align_pair(pivot, other, ratio)
+    matched_a = sum(pivot.lengths[x] for a, b, _ in beads if a and b for x in a)
+    matched_b = sum(other.lengths[y] for a, b, _ in beads if a and b for y in b)
+    if matched_a and matched_b and abs(matched_b / matched_a / ratio - 1) > RATIO_DRIFT:
+        beads = _align_pair(pivot, other, matched_b / matched_a)
+    return beads
+
+
+def _align_pair(pivot: _Doc, other: _Doc, ratio: float) -> list[tuple[tuple[int, ...], tuple[int, ...], float]]:
+    n, m = len(pivot.paragraphs), len(other.paragraphs)
     band = MIN_BAND
     # Prefix sums: any bead's length and anchor count in O(1).
     length_a, length_b = _prefix(pivot.lengths), _prefix(other.lengths)

@@ -1,5 +1,7 @@
 """The aligner: beads, N-way rows, comparable documents, determinism."""
 
+import random
+
 import pytest
 
 from labeler.text.align import align, comparable_documents
@@ -58,6 +60,20 @@ def test_an_extra_paragraph_gets_a_row_of_its_own_and_a_missing_one_an_empty_cel
     missing = ES[:3] + ES[4:]
     rows = align([EN, missing], ["source", "translation"])
     assert ((3,), ()) in layout(rows)
+
+
+def test_two_missing_paragraphs_do_not_throw_off_the_length_ratio():
+    # Without shared names, lengths decide; two long paragraphs missing from the translation made the whole-
+    # document length ratio wrong, and every 1-1 bead then looked badly matched.
+    rng = random.Random(0)
+    words = "river stone lamp window garden paper music winter candle bridge meadow silver".split()
+    lengths = [rng.randint(60, 300) for _ in range(8)]
+    pivot = [" ".join(rng.choice(words) for _ in range(n // 6)) + (f" in {1900 + i}." if rng.random() < 0.6 else ".")
+             for i, n in enumerate(lengths)]
+    kept = [i for i in range(8) if i not in (4, 7)]
+    longer = [pivot[i].replace("e", "ee") for i in kept]  # a language that writes a quarter longer
+    rows = align([pivot, longer], ["source", "translation"])
+    assert layout(rows) == [((i,), (kept.index(i),)) if i in kept else ((i,), ()) for i in range(8)]
 
 
 def test_a_merge_in_one_translation_does_not_pull_other_languages_together():
