@@ -93,6 +93,70 @@ def align_command(project_name, group_key, database):
     click.echo(f"aligned {len(groups)} group(s): {rows} suggested rows written, confirmed rows kept")
 
 
+@main.command("export")
+@click.option("--project", "project_name", required=True, help="Project name.")
+@click.option("--format", "export_format", type=click.Choice(["jsonl", "alignment"]), default="jsonl",
+              show_default=True, help="jsonl: the gold dataset (labeler.gold/1); alignment: one line per row.")
+@click.option("--gold/--all", "gold", default=True, show_default=True,
+              help="--gold: the adjudicated gold set; --all: every annotator's labels, one record each.")
+@click.option("--group", "group_key", default=None, help="Only this group (its key).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="The file to write (default: standard output).")
+@db_option
+def export_command(project_name, export_format, gold, group_key, output, database):
+    """Export a project: the gold dataset as JSONL, or its alignment.
+
+    The same data always gives the same bytes; every export is recorded with its SHA-256.
+
+    Example:
+
+        labeler export --project "News" -o news.gold.jsonl
+        labeler export --project "News" --all --group news-01 > news-01.all.jsonl
+    """
+    from sqlmodel import select
+
+    from labeler.export import ExportError, export
+    from labeler.models import Project
+
+    app = _app(database)
+    with _session(app) as session:
+        project = session.exec(select(Project).where(Project.name == project_name)).first()
+        if project is None:
+            raise click.ClickException(f"no project named {project_name!r}")
+        labels = "gold" if gold else "all"
+        partial = output.with_name(output.name + ".partial") if output else None
+        try:
+            with (open(partial, "wb") if partial else _stdout_bytes()) as out:
+                record = export(session, project, out, export_format, labels, group_key)
+        except ExportError as error:
+            if partial:
+                partial.unlink(missing_ok=True)
+            raise click.ClickException(str(error)) from None
+        if partial:
+            partial.replace(output)  # a complete file or none: never a half-written export
+        session.commit()
+    counts = record.counts
+    what = (f"{counts['rows']} rows" if export_format == "alignment" else
+            f"{counts['documents']} documents, {counts['entities']} entities, {counts['claims']} claims, "
+            f"{counts['errors']} errors")
+    click.echo(f"exported {record.record_count} records ({what}) to {output or 'standard output'}; "
+               f"sha256 {record.sha256}", err=True)
+    if export_format == "jsonl" and gold and not (counts["entities"] or counts["claims"] or counts["errors"]):
+        click.echo("the gold set has no labels yet (a reviewer adjudicates them); --all exports every "
+                   "annotator's labels", err=True)
+
+
+class _stdout_bytes:
+    """Standard output as a binary stream that a ``with`` block does not close."""
+
+    def __enter__(self):
+        return sys.stdout.buffer
+
+    def __exit__(self, *exc):
+        sys.stdout.buffer.flush()
+        return False
+
+
 @main.command("backup")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="The backup file to create.")
 @db_option

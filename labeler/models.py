@@ -257,3 +257,5 @@ class ExportRecord(SQLModel, table=True):
     filters: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     sha256: str = Field(sa_column=Column(Text, nullable=False))
     record_count: int = 0
+    # Records, documents, spans per layer and concepts in the file.
+    counts: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
