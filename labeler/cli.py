@@ -39,23 +39,27 @@ def main():
 @main.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--project", "project_name", required=True, help="Project name (created when missing).")
+@click.option("--annotator", default=None,
+              help="Labels of gold exports become this user's (default: the gold set, or each record's annotator).")
 @db_option
-def import_command(paths, project_name, database):
-    """Import folders of .txt files (one folder = one group) or JSONL files.
+def import_command(paths, project_name, annotator, database):
+    """Import folders of .txt files (one folder = one group) or JSONL files, gold exports included.
 
     A folder of .txt files is one group; a folder of such folders is several. An optional group.json in a
-    group folder names the group and, per file, its lang, role and title. Nothing is imported when any file
+    group folder names the group and, per file, its lang, role and title. A JSONL file made by
+    'labeler export' brings its labels, concepts and alignment too. Nothing is imported when any file
     is bad.
 
     Example:
 
         labeler import corpus/news-01 corpus/news-02 --project "News"
+        labeler import news.gold.jsonl --project "News" --annotator ana
     """
     app = _app(database)
     try:
         documents = read_paths(list(paths))
         with _session(app) as session:
-            report = import_documents(session, project_name, documents)
+            report = import_documents(session, project_name, documents, annotator=annotator)
     except ImportProblem as problem:
         raise click.ClickException(f"{problem}\nNothing was imported.") from None
     click.echo(report.summary())

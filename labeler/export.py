@@ -199,7 +199,7 @@ def _document_record(project, group, document, data, spans, local_ids, concept_i
             if concept:
                 used_concepts.add(span.concept_id)
         if span.annotator_id is None:
-            item["annotators"] = sorted(set(agreeing.get(_place(span), [])))
+            item["annotators"] = sorted(set(agreeing.get(_place(span), [])) | set(span.source_annotators or []))
             item["decided_by"] = "unanimous" if span.decision == "unanimous" else usernames.get(span.decided_by_id)
         else:
             item["annotators"] = [usernames.get(span.annotator_id, "")]

@@ -15,6 +15,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, func, select
 
 from labeler import alignment
+from labeler.gold import GOLD_SCHEMA, GoldLabels, GoldProblem, LabelReport, import_labels, parse_labels
 from labeler.models import DOCUMENT_ROLES, Document, Group, Project, Segment
 from labeler.schema import default_label_schema
 from labeler.text import langid
@@ -47,6 +48,7 @@ class DocumentInput:
     role: str | None = None
     title: str = ""
     source: str = ""  # where it was read, for error messages
+    labels: list[GoldLabels] = field(default_factory=list)  # of labeler.gold/1 records: one per record
 
 
 @dataclass
@@ -58,13 +60,18 @@ class ImportReport:
     documents_versioned: int = 0
     paragraphs: int = 0
     group_keys: list[str] = field(default_factory=list)
+    labels: LabelReport | None = None
 
     def summary(self) -> str:
-        return (
+        text = (
             f"project {self.project!r}: {self.documents_created} new documents "
             f"({self.documents_versioned} new versions, {self.documents_unchanged} unchanged), "
             f"{self.paragraphs} paragraphs, {self.groups_created} new groups"
         )
+        if self.labels is not None:
+            text += (f"; labels: {self.labels.spans_created} new spans ({self.labels.spans_unchanged} already "
+                     f"there), {self.labels.concepts_created} new concepts")
+        return text
 
 
 def slugify(name: str) -> str:
@@ -170,6 +177,9 @@ def read_jsonl(path: Path) -> list[DocumentInput]:
             raise ImportProblem(path, f"not valid JSON: {error.msg} (column {error.colno})", number) from None
         if not isinstance(record, dict):
             raise ImportProblem(path, "expected a JSON object", number)
+        if "schema" in record:
+            documents.append(_read_gold_record(record, path, number))
+            continue
         missing = [name for name in ("group", "doc_id", "text") if not record.get(name)]
         if missing:
             raise ImportProblem(path, f"missing field(s): {', '.join(missing)}", number)
@@ -199,6 +209,32 @@ def read_jsonl(path: Path) -> list[DocumentInput]:
     return documents
 
 
+def _read_gold_record(record: dict, path: Path, number: int) -> DocumentInput:
+    """One line of a labeler.gold/1 export: the document, with its labels to import after it."""
+    if record["schema"] != GOLD_SCHEMA:
+        raise ImportProblem(path, f"records of schema {record['schema']!r} cannot be imported; "
+                                  f"a gold export ({GOLD_SCHEMA}) can", number)
+    missing = [name for name in ("group", "doc_id", "text", "lang") if not isinstance(record.get(name), str)
+               or not record.get(name)]
+    if missing:
+        raise ImportProblem(path, f"missing field(s): {', '.join(missing)}", number)
+    try:
+        labels = parse_labels(record, path, number)
+        text = normalize(record["text"])
+    except GoldProblem as problem:
+        raise ImportProblem(path, problem.message, number) from None
+    except TextError as error:
+        raise ImportProblem(path, error.message, number) from None
+    if text != record["text"]:
+        raise ImportProblem(path, "the text is not in NFC with \\n newlines, so its offsets cannot be trusted", number)
+    return DocumentInput(
+        group_key=record["group"], group_name=record["group"], origin=record["doc_id"], text=text,
+        lang=_check_lang(record["lang"], path, number),
+        role=_check_role(record["role"], path, number) if record.get("role") else None,
+        title=record.get("title") or record["doc_id"], source=f"{path}, line {number}", labels=[labels],
+    )
+
+
 def read_paths(paths: list[Path]) -> list[DocumentInput]:
     """Read every path: a ``.jsonl`` file, a group folder of ``.txt`` files, or a folder of group folders.
 
@@ -220,18 +256,25 @@ def read_paths(paths: list[Path]) -> list[DocumentInput]:
             raise ImportProblem(path, "no such file or folder")
         else:
             raise ImportProblem(path, "expected a folder of .txt files or a .jsonl file")
-    _check_unique(documents)
-    return documents
+    return _check_unique(documents)
 
 
-def _check_unique(documents: list[DocumentInput]) -> None:
-    seen: dict[tuple[str, str], str] = {}
+def _check_unique(documents: list[DocumentInput]) -> list[DocumentInput]:
+    """Refuse a document given twice; gold records of one document (one per annotator) become one document."""
+    seen: dict[tuple[str, str], DocumentInput] = {}
+    unique = []
     for document in documents:
         key = (document.group_key, document.origin)
-        if key in seen:
+        earlier = seen.get(key)
+        if earlier is not None and earlier.labels and document.labels and earlier.text == document.text:
+            earlier.labels += document.labels
+            continue
+        if earlier is not None:
             raise ImportProblem(document.source, f"document {document.origin!r} of group "
-                                f"{document.group_key!r} appears twice (also in {seen[key]})")
-        seen[key] = document.source
+                                f"{document.group_key!r} appears twice (also in {earlier.source})")
+        seen[key] = document
+        unique.append(document)
+    return unique
 
 
 def detect_languages(documents: list[DocumentInput], candidates: tuple[str, ...] | None = None) -> None:
@@ -261,14 +304,17 @@ def get_or_create_project(session: Session, name: str) -> Project:
 
 
 def import_documents(session: Session, project_name: str, documents: list[DocumentInput],
-                     align: bool = True) -> ImportReport:
+                     align: bool = True, annotator: str | None = None) -> ImportReport:
     """Write ``documents`` into the project (created when missing) in one transaction, and align new groups.
 
     :param session: database session; committed on success, rolled back on any error.
     :param project_name: the project's name.
     :param documents: read by ``read_paths``; languages are detected here when missing.
     :param align: align the groups that changed.
+    :param annotator: the user whose labels the labels of gold records become (default: the record's
+        annotator, else the gold set).
     :returns: what was created, versioned or left unchanged.
+    :raises ImportProblem: naming the file and line; nothing is written.
     """
     detect_languages(documents)
     report = ImportReport(project=project_name)
@@ -286,6 +332,12 @@ def import_documents(session: Session, project_name: str, documents: list[Docume
         if align:
             for group in changed_groups.values():
                 alignment.realign_group(session, group, auto_role_ids=auto_role_ids)
+        labelled = [document for document in documents if document.labels]
+        if labelled:
+            try:
+                report.labels = import_labels(session, project, labelled, annotator, set(report.group_keys))
+            except GoldProblem as problem:
+                raise ImportProblem(problem.path, problem.message, problem.line) from None
         session.commit()
     except Exception:
         session.rollback()

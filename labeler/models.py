@@ -202,6 +202,8 @@ class Annotation(SQLModel, table=True):
     # For gold spans: the reviewer who decided; NULL with decision 'unanimous' when annotators agreed.
     decided_by_id: Optional[int] = _fk("account.id", ondelete="RESTRICT", nullable=True)
     decision: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
+    # For gold spans imported from a gold file: the annotators the file named (their own spans stayed behind).
+    source_annotators: Optional[list] = Field(default=None, sa_column=Column(JSON, nullable=True))
     origin: str = Field(default="human", sa_column=Column(Text, nullable=False))
     status: str = Field(default="accepted", sa_column=Column(Text, nullable=False))
     version: int = 1

@@ -239,3 +239,101 @@ def test_annotators_cannot_export_and_bad_choices_are_refused(client, session, l
     assert auth.post("/projects/bridge/exports", data={"what": "gold", "group": "zz"}).status_code == 422
     assert client.post("/projects/bridge/exports", data={"what": "gold"}).status_code == 400  # no CSRF token
     assert session.exec(select(ExportRecord)).all() == []
+
+
+# Round trip: what an export writes, an import reads back, and exporting again gives the same records.
+
+def fresh_database(tmp_path, migrated_template, name):
+    import shutil
+    path = tmp_path / f"{name}.db"
+    shutil.copy(migrated_template, path)
+    return f"sqlite:///{path}"
+
+
+def cli(*args):
+    result = CliRunner().invoke(main, [str(arg) for arg in args])
+    return result
+
+
+@pytest.mark.parametrize("labels", ["gold", "all"])
+def test_an_export_imports_back_and_exports_the_same_records(database_url, session, labelled, tmp_path,
+                                                              migrated_template, labels):
+    if not str(database_url).startswith("sqlite"):
+        pytest.skip("copies a SQLite template")
+    # Confirm a row so that the file carries an alignment a person made, not only the automatic one.
+    from labeler.models import AlignmentRow
+    row = session.exec(select(AlignmentRow).order_by(AlignmentRow.position)).first()
+    row.status, row.method = "confirmed", "manual"
+    session.add(row)
+    session.commit()
+    first = tmp_path / "first.jsonl"
+    flag = "--gold" if labels == "gold" else "--all"
+    assert cli("export", "--project", "Bridge", flag, "-o", first, "--db", database_url).exit_code == 0
+    other = fresh_database(tmp_path, migrated_template, "other")
+    for name in ("ana", "ben", "rev"):
+        added = CliRunner().invoke(main, ["user", "add", name, "--db", other], input="s3cret-pass\n")
+        assert added.exit_code == 0, added.output
+    imported = cli("import", first, "--project", "Bridge", "--db", other)
+    assert imported.exit_code == 0, imported.output
+    assert "new spans (0 already there)" in imported.output
+    second = tmp_path / "second.jsonl"
+    assert cli("export", "--project", "Bridge", flag, "-o", second, "--db", other).exit_code == 0
+    assert records(second.read_bytes()) == records(first.read_bytes())
+    # Importing the same file again adds nothing.
+    again = cli("import", first, "--project", "Bridge", "--db", other)
+    assert again.exit_code == 0 and " 0 new spans" in again.output
+
+
+def test_a_gold_export_can_become_one_annotators_labels(database_url, session, labelled, tmp_path):
+    path = tmp_path / "gold.jsonl"
+    path.write_bytes(run_export(session, labelled)[0])
+    result = cli("import", path, "--project", "Copy", "--annotator", "ana", "--db", database_url)
+    assert result.exit_code == 0, result.output
+    copy = session.exec(select(Project).where(Project.name == "Copy")).one()
+    session.expire_all()
+    spans = session.exec(select(Annotation).join(Document).join(Group).where(Group.project_id == copy.id)).all()
+    assert len(spans) == 4 and {span.origin for span in spans} == {"import"}
+    assert {span.annotator_id for span in spans} == {session.exec(select(Annotation.annotator_id).where(
+        Annotation.surface == "👨‍👩‍👧")).one()}
+    (error,) = [span for span in spans if span.layer == "error"]
+    assert session.get(Annotation, error.counterpart_id).surface == "40 million euros"
+
+
+def corrupt(session, project, tmp_path, change) -> str:
+    lines = records(run_export(session, project)[0])
+    change(lines)
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("change, problem", [
+    (lambda lines: lines[0]["entities"][0].update(surface="Ana Ruis"), "line 1: entities s1: the surface 'Ana Ruis' is not the text"),
+    (lambda lines: lines[0]["entities"][0].update(char_end=999), "line 1: entities s1: 6–999 is outside the text"),
+    (lambda lines: lines[0]["entities"][0].update(label="PERSON"), "line 1: entities s1: 'PERSON' is not one of this project's entity labels"),
+    (lambda lines: lines[1]["errors"][0].update(severity="huge"), "line 2: errors s1: unknown severity 'huge'"),
+    (lambda lines: lines[1]["errors"][0].update(counterpart={"doc_id": "en", "id": "s9"}), "line 2: errors s1: no span s9"),
+    (lambda lines: lines[0]["entities"][0].update(concept="c7"), "line 1: entity s1: concept 'c7' is not in"),
+    (lambda lines: lines[0]["entities"][0].update(char_start="6"), "line 1: entities s1: char_start must be a whole number"),
+    (lambda lines: lines[0].update(annotator="zoe"), "line 1: no user 'zoe'"),
+    (lambda lines: lines[0].update(text_sha256="0" * 64), "line 1: text_sha256 does not match"),
+    (lambda lines: lines[0].update(schema="labeler.alignment/1"), "line 1: records of schema 'labeler.alignment/1' cannot"),
+    (lambda lines: lines[2]["entities"][0].update(char_start=0, char_end=30, surface=None), "line 3: entities s1: surface must be a string"),
+    (lambda lines: lines[0]["entities"][0].update(annotators="ana"), "line 1: entities s1: annotators must be a list of names"),
+])
+def test_a_bad_gold_file_is_refused_with_its_line_and_imports_nothing(database_url, session, labelled, tmp_path,
+                                                                        change, problem):
+    path = corrupt(session, labelled, tmp_path, change)
+    result = cli("import", path, "--project", "Copy", "--db", database_url)
+    assert result.exit_code != 0 and problem in result.output, result.output
+    assert "Nothing was imported." in result.output
+    session.expire_all()
+    assert session.exec(select(Project).where(Project.name == "Copy")).first() is None
+
+
+def test_a_span_across_paragraphs_is_refused(database_url, session, labelled, tmp_path):
+    def across(lines):
+        text = lines[0]["text"]
+        lines[0]["entities"][0].update(char_start=40, char_end=52, surface=text[40:52])
+    result = cli("import", corrupt(session, labelled, tmp_path, across), "--project", "Copy", "--db", database_url)
+    assert result.exit_code != 0 and "crosses a paragraph boundary" in result.output
