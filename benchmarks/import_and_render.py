@@ -23,14 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sqlmodel import Session  # noqa: E402
 
 from _synthetic import write_jsonl  # noqa: E402
+from _timing import percentile  # noqa: E402
 from labeler import create_app  # noqa: E402
 from labeler.auth import create_user  # noqa: E402
 from labeler.ingest import import_documents, read_paths  # noqa: E402
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(int(round(share * (len(ordered) - 1))), len(ordered) - 1)]
 
 
 def main() -> None:

@@ -13,7 +13,6 @@ import json
 import os
 import platform
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -25,22 +24,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sqlmodel import Session, select  # noqa: E402
 
 from _synthetic import write_jsonl  # noqa: E402
+from _timing import summary  # noqa: E402
 from labeler import annotations, create_app  # noqa: E402
 from labeler.auth import create_user  # noqa: E402
 from labeler.ingest import import_documents, read_paths  # noqa: E402
 from labeler.models import Document, Group, Project, Segment  # noqa: E402
 
 LABELS = ["PER", "ORG", "LOC", "DATE", "MONEY"]
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(int(round(share * (len(ordered) - 1))), len(ordered) - 1)]
-
-
-def summary(timings: list[float]) -> dict:
-    return {"p50": round(statistics.median(timings), 2), "p95": round(percentile(timings, 0.95), 2),
-            "p99": round(percentile(timings, 0.99), 2), "n": len(timings)}
 
 
 def word_spans(session: Session, group: Group) -> list[dict]:

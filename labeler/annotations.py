@@ -305,14 +305,7 @@ def undo(session: Session, group: Group, user_id: int) -> Annotation | None:
     events = [event for event in _history(session, user_id, group.id) if not event.undone]
     if not events:
         return None
-    event = events[-1]
-    annotation = session.get(Annotation, event.object_id)
-    _restore(annotation, event.before)
-    _check_still_a_label(session, group, annotation)
-    event.undone = True
-    session.add_all([annotation, event])
-    session.flush()
-    return annotation
+    return _replay(session, group, events[-1], undo=True)
 
 
 def redo(session: Session, group: Group, user_id: int) -> Annotation | None:
@@ -325,11 +318,15 @@ def redo(session: Session, group: Group, user_id: int) -> Annotation | None:
     candidates = [event for event in events if event.undone and event.id > last_active]
     if not candidates:
         return None
-    event = candidates[0]
+    return _replay(session, group, candidates[0], undo=False)
+
+
+def _replay(session: Session, group: Group, event: Event, undo: bool) -> Annotation:
+    """Put the event's span back as it was before it (undo) or after it (redo)."""
     annotation = session.get(Annotation, event.object_id)
-    _restore(annotation, event.after)
+    _restore(annotation, event.before if undo else event.after)
     _check_still_a_label(session, group, annotation)
-    event.undone = False
+    event.undone = undo
     session.add_all([annotation, event])
     session.flush()
     return annotation
