@@ -161,6 +161,42 @@ class _stdout_bytes:
         return False
 
 
+@main.command("mqm")
+@click.option("--project", "project_name", required=True, help="Project name.")
+@click.option("--format", "output_format", type=click.Choice(["tsv", "json"]), default="tsv", show_default=True)
+@db_option
+def mqm_command(project_name, output_format, database):
+    """Print MQM scores per segment and per system (WMT convention: a rater's penalties summed per segment,
+    averaged over the segment's raters; a system's score is the mean over its segments; lower is better).
+
+    Example:
+
+        labeler mqm --project "WMT TED en-de"
+    """
+    import json
+
+    from sqlmodel import select
+
+    from labeler.models import Project
+    from labeler.wmt import scores
+
+    app = _app(database)
+    with _session(app) as session:
+        project = session.exec(select(Project).where(Project.name == project_name)).first()
+        if project is None:
+            raise click.ClickException(f"no project named {project_name!r}")
+        segments, systems = scores(session, project)
+    if output_format == "json":
+        click.echo(json.dumps({"segments": segments, "systems": systems}, ensure_ascii=False, indent=2))
+        return
+    click.echo("system\tdoc\tsegment\traters\tscore")
+    for row in segments:
+        click.echo(f"{row['system']}\t{row['doc']}\t{row['seg']}\t{row['raters']}\t{row['score']:g}")
+    click.echo("\nsystem\tsegments\tscore")
+    for row in systems:
+        click.echo(f"{row['system']}\t{row['segments']}\t{row['score']:g}")
+
+
 @main.command("backup")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="The backup file to create.")
 @db_option

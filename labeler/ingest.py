@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlmodel import Session, func, select
 
-from labeler import alignment
+from labeler import alignment, wmt
 from labeler.gold import GOLD_SCHEMA, GoldLabels, GoldProblem, LabelReport, import_labels, parse_labels
 from labeler.models import DOCUMENT_ROLES, Document, Group, Project, Segment
 from labeler.schema import default_label_schema
@@ -49,6 +49,8 @@ class DocumentInput:
     title: str = ""
     source: str = ""  # where it was read, for error messages
     labels: list[GoldLabels] = field(default_factory=list)  # of labeler.gold/1 records: one per record
+    lines_are_paragraphs: bool = False  # segment files (WMT MQM): one line, one paragraph, never re-wrapped
+    mqm_file: object | None = None  # on the first document of a WMT MQM TSV file: its errors and ratings
 
 
 @dataclass
@@ -61,6 +63,7 @@ class ImportReport:
     paragraphs: int = 0
     group_keys: list[str] = field(default_factory=list)
     labels: LabelReport | None = None
+    mqm: object | None = None  # wmt.MqmReport of a WMT MQM TSV import
 
     def summary(self) -> str:
         text = (
@@ -71,6 +74,11 @@ class ImportReport:
         if self.labels is not None:
             text += (f"; labels: {self.labels.spans_created} new spans ({self.labels.spans_unchanged} already "
                      f"there), {self.labels.concepts_created} new concepts")
+        if self.mqm is not None:
+            text += (f"; MQM: {self.mqm.errors_created} new error spans ({self.mqm.errors_unchanged} already "
+                     f"there), {self.mqm.ratings} new segment ratings, {self.mqm.raters_created} new raters")
+            if self.mqm.categories_added:
+                text += f", categories added to the project: {', '.join(self.mqm.categories_added)}"
         return text
 
 
@@ -235,8 +243,19 @@ def _read_gold_record(record: dict, path: Path, number: int) -> DocumentInput:
     )
 
 
+def _read_mqm_tsv(path: Path) -> list[DocumentInput]:
+    try:
+        mqm_file = wmt.read_tsv(path)
+        documents = wmt.documents_of(mqm_file, path, None, None)
+    except wmt.TsvProblem as problem:
+        raise ImportProblem(path, problem.message, problem.line) from None
+    documents[0].mqm_file = mqm_file
+    return documents
+
+
 def read_paths(paths: list[Path]) -> list[DocumentInput]:
-    """Read every path: a ``.jsonl`` file, a group folder of ``.txt`` files, or a folder of group folders.
+    """Read every path: a ``.jsonl`` file, a WMT MQM ``.tsv`` file, a group folder of ``.txt`` files, or a
+    folder of group folders.
 
     :raises ImportProblem: on the first bad file; nothing has been written at that point.
     """
@@ -244,6 +263,8 @@ def read_paths(paths: list[Path]) -> list[DocumentInput]:
     for path in paths:
         if path.is_file() and path.suffix.lower() in {".jsonl", ".ndjson"}:
             documents += read_jsonl(path)
+        elif path.is_file() and path.suffix.lower() == ".tsv":
+            documents += _read_mqm_tsv(path)
         elif path.is_dir() and any(child.suffix.lower() == ".txt" for child in path.iterdir()):
             documents += read_folder(path)
         elif path.is_dir():
@@ -255,7 +276,7 @@ def read_paths(paths: list[Path]) -> list[DocumentInput]:
         elif not path.exists():
             raise ImportProblem(path, "no such file or folder")
         else:
-            raise ImportProblem(path, "expected a folder of .txt files or a .jsonl file")
+            raise ImportProblem(path, "expected a folder of .txt files, a .jsonl file or a WMT MQM .tsv file")
     return _check_unique(documents)
 
 
@@ -332,6 +353,12 @@ def import_documents(session: Session, project_name: str, documents: list[Docume
         if align:
             for group in changed_groups.values():
                 alignment.realign_group(session, group, auto_role_ids=auto_role_ids)
+        for document in documents:
+            if document.mqm_file is not None:
+                try:
+                    report.mqm = wmt.import_ratings(session, project, document.mqm_file)
+                except wmt.TsvProblem as problem:
+                    raise ImportProblem(document.source, problem.message, problem.line) from None
         labelled = [document for document in documents if document.labels]
         if labelled:
             try:
@@ -380,7 +407,7 @@ def _write_document(session: Session, group: Group, document: DocumentInput,
         position = session.exec(
             select(func.coalesce(func.max(Document.position) + 1, 0)).where(Document.group_id == group.id)
         ).one()
-    spans = paragraphs(document.text)
+    spans = paragraphs(document.text, lines_only=document.lines_are_paragraphs)
     if not spans:
         raise ImportProblem(document.source, "no paragraph: the text is only white space")
     row = Document(

@@ -246,6 +246,17 @@ class Event(SQLModel, table=True):
     undone: bool = False
 
 
+class MqmRating(SQLModel, table=True):
+    """A rater rated this paragraph (a WMT MQM segment), with or without errors: the basis of averaging."""
+
+    __tablename__ = "mqm_rating"
+    __table_args__ = (UniqueConstraint("segment_id", "user_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    segment_id: int = _fk("segment.id")
+    user_id: int = _fk("account.id")
+
+
 class ExportRecord(SQLModel, table=True):
     """Every export, so that it can be reproduced and checked."""
 

@@ -15,6 +15,8 @@ def weight(category: str, severity: str, weights: dict) -> float:
     :param severity: minor, major, critical or neutral.
     :param weights: ``{"severity": {...}, "overrides": [{"category", "severity" (or "*"), "weight"}]}``.
     """
+    # WMT files write the whole-segment category as "Non-translation!"; it is the same category.
+    category = category.rstrip("!")
     for override in weights.get("overrides", []):
         if override["category"] == category and override["severity"] in ("*", severity):
             return float(override["weight"])

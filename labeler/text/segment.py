@@ -76,14 +76,15 @@ def _trimmed(text: str, start: int, end: int) -> Span:
     return Span(start, end)
 
 
-def paragraphs(text: str) -> list[Span]:
+def paragraphs(text: str, lines_only: bool = False) -> list[Span]:
     """Return the paragraphs of ``text`` in order, each trimmed of surrounding white space.
 
     :param text: normalised document text (``\\n`` newlines).
+    :param lines_only: every line is a paragraph, whatever the wrapping looks like (segment files).
     :returns: non-empty, non-overlapping half-open ranges; ``text[start:end]`` is the paragraph.
     """
     lines = _lines(text)
-    if is_hard_wrapped(text):
+    if not lines_only and is_hard_wrapped(text):
         units = [(block[0].char_start, block[-1].char_end) for block in _blocks(text, lines)]
     else:
         units = [(line.char_start, line.char_end) for line in lines]
