@@ -99,8 +99,9 @@ def align_command(project_name, group_key, database):
 
 @main.command("export")
 @click.option("--project", "project_name", required=True, help="Project name.")
-@click.option("--format", "export_format", type=click.Choice(["jsonl", "alignment"]), default="jsonl",
-              show_default=True, help="jsonl: the gold dataset (labeler.gold/1); alignment: one line per row.")
+@click.option("--format", "export_format", type=click.Choice(["jsonl", "alignment", "mqm-tsv"]), default="jsonl",
+              show_default=True, help="jsonl: the gold dataset (labeler.gold/1); alignment: one line per row; "
+                                      "mqm-tsv: every annotator's translation errors as WMT MQM TSV.")
 @click.option("--gold/--all", "gold", default=True, show_default=True,
               help="--gold: the adjudicated gold set; --all: every annotator's labels, one record each.")
 @click.option("--group", "group_key", default=None, help="Only this group (its key).")
@@ -141,6 +142,8 @@ def export_command(project_name, export_format, gold, group_key, output, databas
         session.commit()
     counts = record.counts
     what = (f"{counts['rows']} rows" if export_format == "alignment" else
+            f"{counts['errors']} errors, {counts['groups_skipped']} groups without a source and line-aligned "
+            f"translations skipped" if export_format == "mqm-tsv" else
             f"{counts['documents']} documents, {counts['entities']} entities, {counts['claims']} claims, "
             f"{counts['errors']} errors")
     click.echo(f"exported {record.record_count} records ({what}) to {output or 'standard output'}; "

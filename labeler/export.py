@@ -24,7 +24,7 @@ from labeler.models import (
 
 GOLD_SCHEMA = "labeler.gold/1"
 ALIGNMENT_SCHEMA = "labeler.alignment/1"
-FORMATS = ("jsonl", "alignment")
+FORMATS = ("jsonl", "alignment", "mqm-tsv")
 LABEL_SETS = ("gold", "all")
 LAYER_KEYS = {"entity": "entities", "claim": "claims", "error": "errors"}
 
@@ -36,7 +36,7 @@ class ExportError(ValueError):
 @dataclass
 class _Counts:
     values: dict = field(default_factory=lambda: {"records": 0, "documents": 0, "entities": 0, "claims": 0,
-                                                  "errors": 0, "concepts": 0, "rows": 0})
+                                                  "errors": 0, "concepts": 0, "rows": 0, "groups_skipped": 0})
 
     def add(self, name: str, amount: int = 1) -> None:
         self.values[name] += amount
@@ -55,22 +55,30 @@ def export(session: Session, project: Project, out: BinaryIO, format: str = "jso
     :raises ExportError: on an unknown format, label set or group.
     """
     if format not in FORMATS:
-        raise ExportError(f"unknown format {format!r}: use {' or '.join(FORMATS)}")
+        raise ExportError(f"unknown format {format!r}: use {', '.join(FORMATS)}")
     if labels not in LABEL_SETS:
         raise ExportError(f"unknown label set {labels!r}: use gold or all")
     groups = _groups(session, project, group_key)
     counts = _Counts()
-    records = gold_records(session, project, groups, labels, counts) if format == "jsonl" else \
-        alignment_records(session, project, groups, counts)
+    if format == "mqm-tsv":
+        from labeler.wmt import tsv_lines
+
+        lines = (line.encode("utf-8") for line in tsv_lines(session, project, groups, counts.values))
+    else:
+        records = gold_records(session, project, groups, labels, counts) if format == "jsonl" else \
+            alignment_records(session, project, groups, counts)
+        lines = ((json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+                 for record in records)
     digest = hashlib.sha256()
-    for record in records:
-        line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    for line in lines:
         digest.update(line)
         out.write(line)
         counts.add("records")
     filters = {"group": group_key} if group_key else {}
     if format == "jsonl":
         filters["labels"] = labels
+    if format == "mqm-tsv":
+        counts.values["records"] -= 1  # the header line
     record = ExportRecord(project_id=project.id, user_id=user_id, format=format, filters=filters,
                           sha256=digest.hexdigest(), record_count=counts.values["records"], counts=counts.values)
     session.add(record)

@@ -92,7 +92,7 @@ def read_tsv(path: Path) -> MqmFile:
     lines = content.split("\n")
     if not lines or not lines[0].strip():
         raise TsvProblem("the file is empty", 1)
-    header = lines[0].split("\t")
+    header = [name.strip().strip('"') for name in lines[0].split("\t")]
     if header[:9] != COLUMNS or len(header) > 10 or (len(header) == 10 and header[9] != "comment"):
         raise TsvProblem(f"the header must be {' '.join(COLUMNS)} [comment]; found {' '.join(header)}", 1)
     quoted = any(line.startswith('"') or '\t"' in line for line in lines[1:])
@@ -305,3 +305,89 @@ def scores(session: Session, project: Project) -> tuple[list[dict], list[dict]]:
     systems = sorted(({"system": name, "segments": len(values), "score": round(sum(values) / len(values), 4)}
                       for name, values in by_system.items()), key=lambda item: (item["score"], item["system"]))
     return rows, systems
+
+
+def tsv_lines(session: Session, project: Project, groups: list[Group], counts: dict):
+    """Yield the project's translation errors as WMT MQM TSV lines (header first), in file order.
+
+    Each group with a source document (``role`` source) and translations of as many paragraphs as the source
+    is one ``doc``; each translation is a ``system``; each annotator who rated a segment or marked an error in
+    it is a ``rater``: one row per error, with its ``<v>…</v>`` span in the target, or in the source for a
+    span on the source; a ``No-error`` row for a rated segment without errors. ``doc_id`` numbers the docs
+    and ``seg_id`` the segments of the whole file, from 1. Fields are written unquoted, or all quoted (CSV
+    style) when some field holds a tab or starts with a quote.
+    """
+    usernames = dict(session.exec(select(User.id, User.username)).all())
+    rows: list[list[str]] = []
+    with_comment = False
+    seg_number = 0
+    for doc_number, group in enumerate(groups, start=1):
+        documents = list(session.exec(select(Document).where(Document.group_id == group.id,
+                                                             Document.superseded == False)))  # noqa: E712
+        source = next((d for d in documents if d.role == "source"), None)
+        systems = sorted((d for d in documents if d is not source and d.role == "translation"),
+                         key=lambda d: d.origin)
+        segments = {d.id: list(session.exec(select(Segment).where(Segment.document_id == d.id)
+                                            .order_by(Segment.position))) for d in documents}
+        if source is None or not systems or any(len(segments[d.id]) != len(segments[source.id]) for d in systems):
+            counts["groups_skipped"] += 1
+            continue
+        ids = [d.id for d in documents]
+        spans = list(session.exec(select(Annotation).where(
+            Annotation.document_id.in_(ids), Annotation.layer == "error", Annotation.annotator_id != None,  # noqa: E711
+            Annotation.deleted_at == None, Annotation.status == "accepted")  # noqa: E711
+            .order_by(Annotation.char_start, Annotation.char_end, Annotation.label, Annotation.id)))
+        position = {s.id: s.position for d in documents for s in segments[d.id]}
+        rated = defaultdict(set)
+        for segment_id, user_id in session.exec(select(MqmRating.segment_id, MqmRating.user_id).where(
+                MqmRating.segment_id.in_([s.id for d in systems for s in segments[d.id]]))):
+            rated[segment_id].add(user_id)
+        errors = defaultdict(list)  # (system document id, position, user) → spans
+        for span in spans:
+            if span.document_id == source.id:
+                system = next((d for d in systems if d.origin == (span.attrs or {}).get("system")), None)
+                if system is None:
+                    continue
+                key = (system.id, position[span.segment_id], span.annotator_id)
+            elif span.document_id in {d.id for d in systems}:
+                key = (span.document_id, position[span.segment_id], span.annotator_id)
+            else:
+                continue
+            errors[key].append(span)
+            rated[segments[key[0]][key[1]].id].add(span.annotator_id)
+        source_texts = [source.text[s.char_start:s.char_end] for s in segments[source.id]]
+        for index, source_text in enumerate(source_texts):
+            seg_number += 1
+            for system in systems:
+                segment = segments[system.id][index]
+                target_text = system.text[segment.char_start:segment.char_end]
+                for user in sorted(rated[segment.id], key=lambda u: usernames.get(u, "")):
+                    base = [system.origin, group.key, str(doc_number), str(seg_number), usernames.get(user, "")]
+                    found = errors.get((system.id, index, user), [])
+                    if not found:
+                        rows.append(base + [source_text, target_text, "No-error", "No-error", ""])
+                    for span in found:
+                        on_source = span.document_id == source.id
+                        text, start = (source_text, segments[source.id][index].char_start) if on_source else \
+                            (target_text, segment.char_start)
+                        a, b = span.char_start - start, span.char_end - start
+                        marked = f"{text[:a]}<v>{text[a:b]}</v>{text[b:]}"
+                        note = (span.attrs or {}).get("note", "")
+                        with_comment = with_comment or bool(note)
+                        rows.append(base + [marked if on_source else source_text, target_text if on_source else marked,
+                                            span.label, (span.attrs or {}).get("severity", "major").capitalize(), note])
+                        counts["errors"] += 1
+        counts["documents"] += 1 + len(systems)
+    header = COLUMNS + (["comment"] if with_comment else [])
+    quoted = any("\t" in field or field.startswith('"') for row in rows for field in row)
+    yield "\t".join(header) + "\n"
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_ALL)
+    for row in rows:
+        if quoted:
+            writer.writerow(row[:len(header)])
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+        else:
+            yield "\t".join(row[:len(header)]) + "\n"
