@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlmodel import Session, func, select
 
-from labeler import alignment, wmt
+from labeler import alignment, tm, wmt
 from labeler.gold import GOLD_SCHEMA, GoldLabels, GoldProblem, LabelReport, import_labels, parse_labels
 from labeler.models import DOCUMENT_ROLES, Document, Group, Project, Segment
 from labeler.schema import default_label_schema
@@ -254,8 +254,8 @@ def _read_mqm_tsv(path: Path) -> list[DocumentInput]:
 
 
 def read_paths(paths: list[Path]) -> list[DocumentInput]:
-    """Read every path: a ``.jsonl`` file, a WMT MQM ``.tsv`` file, a group folder of ``.txt`` files, or a
-    folder of group folders.
+    """Read every path: a ``.jsonl`` file, a WMT MQM ``.tsv`` file, a ``.tmx`` or ``.xliff`` translation
+    memory, a group folder of ``.txt`` files, or a folder of group folders.
 
     :raises ImportProblem: on the first bad file; nothing has been written at that point.
     """
@@ -265,6 +265,11 @@ def read_paths(paths: list[Path]) -> list[DocumentInput]:
             documents += read_jsonl(path)
         elif path.is_file() and path.suffix.lower() == ".tsv":
             documents += _read_mqm_tsv(path)
+        elif path.is_file() and path.suffix.lower() in {".tmx", ".xlf", ".xliff"}:
+            try:
+                documents += tm.read_tmx(path) if path.suffix.lower() == ".tmx" else tm.read_xliff(path)
+            except tm.TmProblem as problem:
+                raise ImportProblem(path, str(problem)) from None
         elif path.is_dir() and any(child.suffix.lower() == ".txt" for child in path.iterdir()):
             documents += read_folder(path)
         elif path.is_dir():
@@ -276,7 +281,7 @@ def read_paths(paths: list[Path]) -> list[DocumentInput]:
         elif not path.exists():
             raise ImportProblem(path, "no such file or folder")
         else:
-            raise ImportProblem(path, "expected a folder of .txt files, a .jsonl file or a WMT MQM .tsv file")
+            raise ImportProblem(path, "expected a folder of .txt files, or a .jsonl, WMT MQM .tsv, .tmx or .xliff file")
     return _check_unique(documents)
 
 
