@@ -40,7 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
 
     from labeler import auth, security, views
-    from labeler.views import annotations, exports, groups, projects, rows
+    from labeler.views import annotations, api, exports, groups, projects, rows
 
     security.init_app(app)
     views.init_app(app)
@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(rows.bp)
     app.register_blueprint(annotations.bp)
     app.register_blueprint(exports.bp)
+    app.register_blueprint(api.bp)
 
     @app.get("/")
     def index():

@@ -102,7 +102,7 @@ def _check_label(project: Project, layer: str, label: str, severity: str | None,
         raise SpanError(f"unknown layer {layer!r}: use entity, claim or error")
     labels = schema.get(layer, {}).get("labels", [])
     if label not in labels:
-        raise SpanError(f"{label!r} is not a {layer} label of this project")
+        raise SpanError(f"{label!r} is not one of this project's {layer} labels")
     attrs = dict(attrs)
     if layer == "error":
         severity = severity or attrs.get("severity") or "major"

@@ -1,10 +1,12 @@
 """Accounts: password hashing, login and logout, and the rule that every page but login needs a user."""
 
+import hashlib
+import secrets
 import threading
 import time
 from collections import defaultdict, deque
 
-from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, session, url_for
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -12,7 +14,9 @@ from labeler.db import get_session
 from labeler.models import ROLES, User
 
 bp = Blueprint("auth", __name__)
-PUBLIC_ENDPOINTS = {"auth.login", "static"}
+PUBLIC_ENDPOINTS = {"auth.login", "static", "api.openapi"}
+API_PREFIX = "/api/"
+TOKEN_PREFIX = "lbl_"
 USERNAME_MAX = 64
 PASSWORD_MIN = 4
 LOGIN_FAILURES_ALLOWED = 10
@@ -92,14 +96,45 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(db: Session, user: User) -> str:
+    """Give the user a new API token (replacing any earlier one); only its hash is stored.
+
+    :returns: the token, to show once.
+    """
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    user.api_token_hash = _token_hash(token)
+    db.add(user)
+    db.flush()
+    return token
+
+
+def user_for_token(db: Session, token: str) -> User | None:
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    return db.exec(select(User).where(User.api_token_hash == _token_hash(token))).first()
+
+
 def load_user() -> None:
+    """Find who is asking: the session's user on pages, the bearer token's user on the API (never a cookie,
+    so that another site cannot make a browser call the API)."""
     g.user = None
+    if request.path.startswith(API_PREFIX):
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            g.user = user_for_token(get_session(), token.strip())
+        return
     user_id = session.get("user_id")
     if user_id is not None:
         g.user = get_session().get(User, user_id)
 
 
 def require_login():
+    if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS and request.path.startswith(API_PREFIX):
+        abort(401, description="send a valid API token: Authorization: Bearer <token> (labeler user token NAME)")
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS and request.endpoint is not None:
         target = request.full_path if request.method == "GET" else url_for("projects.index")
         response = redirect(url_for("auth.login", next=target.rstrip("?")))

@@ -280,6 +280,32 @@ def user_add(username, role, database):
     click.echo(f"added {role} {username!r}")
 
 
+@user.command("token")
+@click.argument("username")
+@db_option
+def user_token(username, database):
+    """Make a new API token for a user (the old one stops working) and print it: it is shown only once.
+
+    Example:
+
+        labeler user token ana
+        curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:5000/api/v1/projects
+    """
+    from sqlmodel import select
+
+    from labeler.auth import issue_token
+    from labeler.models import User
+
+    app = _app(database)
+    with _session(app) as session:
+        account = session.exec(select(User).where(User.username == username)).first()
+        if account is None:
+            raise click.ClickException(f"no user named {username!r}")
+        token = issue_token(session, account)
+        session.commit()
+    click.echo(token)
+
+
 @main.group("db")
 def db_group():
     """Database maintenance."""

@@ -92,11 +92,12 @@ def project_summaries(session: Session) -> list[dict]:
     ]
 
 
-def group_summaries(session: Session, project: Project, query: str = "", page: int = 1) -> tuple[list[dict], int]:
+def group_summaries(session: Session, project: Project, query: str = "", page: int = 1,
+                    per_page: int = GROUPS_PER_PAGE) -> tuple[list[dict], int]:
     """Return one page of the project's groups with their languages and paragraph counts, and the match count.
 
     :param query: keeps groups whose key or name contains it (case-insensitive).
-    :param page: 1-based page of ``GROUPS_PER_PAGE``.
+    :param page: 1-based page of ``per_page`` groups.
     """
     condition = Group.project_id == project.id
     if query:
@@ -104,17 +105,17 @@ def group_summaries(session: Session, project: Project, query: str = "", page: i
         condition = condition & (func.lower(Group.key).like(pattern) | func.lower(Group.name).like(pattern))
     total = session.exec(select(func.count(Group.id)).where(condition)).one()
     groups = list(session.exec(
-        select(Group).where(condition).order_by(Group.key).offset((page - 1) * GROUPS_PER_PAGE).limit(GROUPS_PER_PAGE)
+        select(Group).where(condition).order_by(Group.key).offset((page - 1) * per_page).limit(per_page)
     ))
     ids = [group.id for group in groups]
     docs: dict[int, list[dict]] = {group_id: [] for group_id in ids}
-    for group_id, lang, role, paragraphs in session.exec(
-        select(Document.group_id, Document.lang, Document.role, func.count(Segment.id))
+    for group_id, origin, lang, role, paragraphs in session.exec(
+        select(Document.group_id, Document.origin, Document.lang, Document.role, func.count(Segment.id))
         .join(Segment, Segment.document_id == Document.id)
         .where(Document.group_id.in_(ids), Document.superseded == False)  # noqa: E712
         .group_by(Document.id).order_by(Document.group_id, Document.position, Document.id)
     ):
-        docs[group_id].append({"lang": lang, "role": role, "paragraphs": paragraphs})
+        docs[group_id].append({"doc_id": origin, "lang": lang, "role": role, "paragraphs": paragraphs})
     rows = dict(session.exec(
         select(AlignmentRow.group_id, func.count(AlignmentRow.id)).where(AlignmentRow.group_id.in_(ids))
         .group_by(AlignmentRow.group_id)

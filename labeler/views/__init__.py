@@ -45,7 +45,13 @@ def render_error(error: HTTPException):
     """Show an HTTP error as a page, a JSON object (API) or a message the page's toast picks up (htmx)."""
     message = error.description or error.name
     if request.path.startswith("/api/"):
-        return jsonify(error=message, status=error.code), error.code
+        if error.response is not None:  # already a JSON answer (a 409 with the current span)
+            return error.response
+        response = jsonify(error=message, status=error.code)
+        response.status_code = error.code
+        if error.code == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="labeler"'
+        return response
     template = "partials/error.html" if htmx and not htmx.boosted else "error.html"
     response = make_response(render_template(template, error=error, message=message), error.code)
     # The page reads this header to show the message, whatever the swap (URL-quoted: headers are Latin-1).

@@ -119,7 +119,7 @@ BAD_INPUT = {
     "reversed": (lambda f, s: f.update(char_start=f["char_end"], char_end=f["char_start"]), 422, "reversed"),
     "empty": (lambda f, s: f.update(char_end=f["char_start"]), 422, "char_end"),
     "not a number": (lambda f, s: f.update(char_start="ten"), 422, "char_start"),
-    "unknown label": (lambda f, s: f.update(label="PERSON"), 422, "'PERSON' is not a entity label"),
+    "unknown label": (lambda f, s: f.update(label="PERSON"), 422, "'PERSON' is not one of this project's entity labels"),
     "unknown layer": (lambda f, s: f.update(layer="sentiment"), 422, "unknown layer"),
     "unknown severity": (lambda f, s: f.update(layer="error", label="Terminology", severity="huge"), 422,
                          "unknown severity"),
@@ -234,7 +234,7 @@ def test_nobody_edits_or_deletes_another_annotators_span(annotator, client, sess
 
 
 @pytest.mark.parametrize("fields, status, expected", [
-    ({"label": "Accuracy/Omission"}, 422, "not a entity label"),
+    ({"label": "Accuracy/Omission"}, 422, "not one of this project's entity labels"),
     ({"version": "x"}, 422, "version"),
     ({"concept_id": 99999}, 404, "no concept"),
     ({"counterpart_id": 99999}, 404, "no span 99999"),
