@@ -27,6 +27,18 @@ def _session(app) -> Session:
     return Session(app.extensions["labeler.engine"], expire_on_commit=False)
 
 
+def _project(session, name: str):
+    """The project named ``name``, or a clean CLI error."""
+    from sqlmodel import select
+
+    from labeler.models import Project
+
+    project = session.exec(select(Project).where(Project.name == name)).first()
+    if project is None:
+        raise click.ClickException(f"no project named {name!r}")
+    return project
+
+
 db_option = click.option("--db", "database", metavar="URL", help="SQLAlchemy database URL "
                          "(default: LABELER_DATABASE_URL, else instance/labeler.db).")
 
@@ -79,13 +91,11 @@ def align_command(project_name, group_key, database):
     from sqlmodel import select
 
     from labeler.alignment import realign_group
-    from labeler.models import Group, Project
+    from labeler.models import Group
 
     app = _app(database)
     with _session(app) as session:
-        project = session.exec(select(Project).where(Project.name == project_name)).first()
-        if project is None:
-            raise click.ClickException(f"no project named {project_name!r}")
+        project = _project(session, project_name)
         query = select(Group).where(Group.project_id == project.id).order_by(Group.key)
         if group_key is not None:
             query = query.where(Group.key == group_key)
@@ -118,16 +128,11 @@ def export_command(project_name, export_format, gold, group_key, output, databas
         labeler export --project "News" -o news.gold.jsonl
         labeler export --project "News" --all --group news-01 > news-01.all.jsonl
     """
-    from sqlmodel import select
-
     from labeler.export import ExportError, export
-    from labeler.models import Project
 
     app = _app(database)
     with _session(app) as session:
-        project = session.exec(select(Project).where(Project.name == project_name)).first()
-        if project is None:
-            raise click.ClickException(f"no project named {project_name!r}")
+        project = _project(session, project_name)
         labels = "gold" if gold else "all"
         partial = output.with_name(output.name + ".partial") if output else None
         try:
@@ -178,16 +183,11 @@ def mqm_command(project_name, output_format, database):
     """
     import json
 
-    from sqlmodel import select
-
-    from labeler.models import Project
     from labeler.wmt import scores
 
     app = _app(database)
     with _session(app) as session:
-        project = session.exec(select(Project).where(Project.name == project_name)).first()
-        if project is None:
-            raise click.ClickException(f"no project named {project_name!r}")
+        project = _project(session, project_name)
         segments, systems = scores(session, project)
     if output_format == "json":
         click.echo(json.dumps({"segments": segments, "systems": systems}, ensure_ascii=False, indent=2))

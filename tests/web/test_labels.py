@@ -4,13 +4,11 @@ import json
 import re
 from html import unescape
 
-import pytest
 from sqlmodel import select
 
 from labeler.models import Event, Project
 from labeler.schema import fingerprint, schema_fields
-from tests.conftest import csrf_from
-from tests.web.test_annotations import BASE, create, group, live, message  # noqa: F401 (fixture)
+from tests.web.test_annotations import BASE, create, group, live, message  # noqa: F401, F811 (group: a fixture)
 
 URL = "/projects/bridge/labels"
 
