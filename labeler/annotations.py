@@ -16,7 +16,8 @@ from labeler.models import Annotation, Concept, Document, Event, Group, Project,
 
 ATTRS_MAX_BYTES = 4096
 NOTE_MAX = 2000
-UNDOABLE = ("annotation.create", "annotation.update", "annotation.delete")
+UNDOABLE = ("annotation.create", "annotation.update", "annotation.delete", "annotation.accept",
+            "annotation.reject")
 EDITABLE = ("label", "attrs", "concept_id", "counterpart_id")
 
 
@@ -172,6 +173,7 @@ def create(session: Session, project: Project, group: Group, user_id: int, data:
         Annotation.document_id == document.id, Annotation.char_start == span.char_start,
         Annotation.char_end == span.char_end, Annotation.layer == span.layer, Annotation.label == span.label,
         Annotation.annotator_id == user_id, Annotation.deleted_at == None,  # noqa: E711 (SQL NULL test)
+        Annotation.status == "accepted",
     )).first()
     if twin is not None:
         raise SpanError(f"you already have this {span.label} span here", 409)
@@ -194,7 +196,8 @@ def own_annotation(session: Session, group: Group, user_id: int, annotation_id: 
     annotation = session.get(Annotation, annotation_id)
     if annotation is not None:
         document = session.get(Document, annotation.document_id)
-        if document.group_id == group.id and annotation.annotator_id == user_id and annotation.deleted_at is None:
+        if (document.group_id == group.id and annotation.annotator_id == user_id and annotation.deleted_at is None
+                and annotation.status == "accepted"):
             return annotation
     raise SpanError(f"no span {annotation_id} of yours in this group", 404)
 
@@ -333,10 +336,11 @@ def _replay(session: Session, group: Group, event: Event, undo: bool) -> Annotat
 
 
 def spans_for(session: Session, document_ids: list[int], user_id: int, segment_ids: list[int] | None = None):
-    """Return the user's live spans in these documents (optionally only in these paragraphs)."""
+    """Return the user's live spans in these documents (optionally only in these paragraphs); suggestions the
+    user rejected are not spans."""
     query = select(Annotation).where(
         Annotation.document_id.in_(document_ids), Annotation.annotator_id == user_id,
-        Annotation.deleted_at == None,  # noqa: E711 (SQL NULL test)
+        Annotation.deleted_at == None, Annotation.status == "accepted",  # noqa: E711 (SQL NULL test)
     )
     if segment_ids is not None:
         query = query.where(Annotation.segment_id.in_(segment_ids))

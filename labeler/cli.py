@@ -53,8 +53,10 @@ def main():
 @click.option("--project", "project_name", required=True, help="Project name (created when missing).")
 @click.option("--annotator", default=None,
               help="Labels of gold exports become this user's (default: the gold set, or each record's annotator).")
+@click.option("--pre-annotate", is_flag=True,
+              help="Labels of gold exports become suggestions that each annotator accepts or rejects.")
 @db_option
-def import_command(paths, project_name, annotator, database):
+def import_command(paths, project_name, annotator, pre_annotate, database):
     """Import folders of .txt files (one folder = one group) or JSONL files, gold exports included.
 
     A folder of .txt files is one group; a folder of such folders is several. An optional group.json in a
@@ -66,12 +68,16 @@ def import_command(paths, project_name, annotator, database):
 
         labeler import corpus/news-01 corpus/news-02 --project "News"
         labeler import news.gold.jsonl --project "News" --annotator ana
+        labeler import machine.gold.jsonl --project "News" --pre-annotate
     """
+    if annotator and pre_annotate:
+        raise click.ClickException("choose --annotator or --pre-annotate, not both")
     app = _app(database)
     try:
         documents = read_paths(list(paths))
         with _session(app) as session:
-            report = import_documents(session, project_name, documents, annotator=annotator)
+            report = import_documents(session, project_name, documents, annotator=annotator,
+                                      pre_annotate=pre_annotate)
     except ImportProblem as problem:
         raise click.ClickException(f"{problem}\nNothing was imported.") from None
     click.echo(report.summary())

@@ -102,13 +102,14 @@ def parse_labels(record: dict, path: Path | str, line: int) -> GoldLabels:
 
 
 def import_labels(session: Session, project: Project, documents: list, annotator: str | None = None,
-                  new_groups: set[str] = frozenset()) -> LabelReport:
+                  new_groups: set[str] = frozenset(), as_suggestions: bool = False) -> LabelReport:
     """Write the labels of imported gold records (documents already written).
 
     :param documents: ``DocumentInput`` objects; the ``labels`` of each (one per record: a file made with
         ``--all`` has a record per annotator) are imported.
     :param annotator: put every label in this user's set instead of the gold set or the record's annotator.
     :param new_groups: keys of groups this import created: their alignment is taken from the file.
+    :param as_suggestions: make the labels pre-annotations that every annotator accepts or rejects.
     :raises GoldProblem: on a span that is not in the text, an unknown label, user or counterpart.
     """
     report = LabelReport()
@@ -119,12 +120,13 @@ def import_labels(session: Session, project: Project, documents: list, annotator
     for document in documents:
         if document.labels:
             by_group[document.group_key].append(document)
-    _import_groups(session, project, by_group, annotator, new_groups, schema, users, concepts, report)
+    _import_groups(session, project, by_group, annotator, new_groups, schema, users, concepts, report, as_suggestions)
     session.flush()
     return report
 
 
-def _import_groups(session, project, by_group, annotator, new_groups, schema, users, concepts, report) -> None:
+def _import_groups(session, project, by_group, annotator, new_groups, schema, users, concepts, report,
+                   as_suggestions) -> None:
     for group_key, members in by_group.items():
         group = session.exec(select(Group).where(Group.project_id == project.id, Group.key == group_key)).one()
         written: dict[tuple[str, str | None, str], Annotation] = {}
@@ -134,7 +136,7 @@ def _import_groups(session, project, by_group, annotator, new_groups, schema, us
             for labels in document.labels:
                 try:
                     _import_document(session, project, group, document, labels, annotator, schema, users, concepts,
-                                     report, written, pending_counterparts, stored)
+                                     report, written, pending_counterparts, stored, as_suggestions)
                 except GoldProblem as problem:
                     raise GoldProblem(problem.message, problem.line, labels.path) from None
         for annotation, owner, counterpart, name, line, path in pending_counterparts:
@@ -151,13 +153,14 @@ def _import_groups(session, project, by_group, annotator, new_groups, schema, us
 
 
 def _import_document(session, project, group, document, labels, annotator, schema, users, concepts, report,
-                     written, pending_counterparts, stored) -> None:
+                     written, pending_counterparts, stored, as_suggestions) -> None:
     """Write one record's spans (counterparts are linked once the whole group is in)."""
     row = session.exec(select(Document).where(Document.group_id == group.id, Document.origin == document.origin)
                        .order_by(Document.version.desc())).first()
     _fail(labels.text_sha256 and labels.text_sha256 != row.text_sha256,
           "text_sha256 does not match the text", labels.line)
-    owner = annotator or labels.annotator
+    owner = None if as_suggestions else annotator or labels.annotator
+    status = "suggested" if as_suggestions else "accepted"
     _fail(owner is not None and owner not in users,
           f"no user {owner!r}: add it with 'labeler user add' or choose one with --annotator", labels.line)
     owner_id = users[owner] if owner is not None else None
@@ -170,11 +173,20 @@ def _import_document(session, project, group, document, labels, annotator, schem
         existing = session.exec(select(Annotation).where(
             Annotation.document_id == row.id, Annotation.annotator_id == owner_id,
             Annotation.char_start == span["char_start"], Annotation.char_end == span["char_end"],
-            Annotation.layer == span["layer"], Annotation.label == span["label"],
+            Annotation.layer == span["layer"], Annotation.label == span["label"], Annotation.status == status,
             Annotation.deleted_at == None)).first()  # noqa: E711
         if existing is not None:
             report.spans_unchanged += 1
             annotation = existing
+        elif as_suggestions:
+            annotation = Annotation(
+                document_id=row.id, segment_id=span["segment_id"], char_start=span["char_start"],
+                char_end=span["char_end"], surface=item["surface"], layer=span["layer"], label=span["label"],
+                attrs=span["attrs"], concept_id=concept.id if concept else None, annotator_id=None,
+                origin="import", status=status)
+            session.add(annotation)
+            session.flush()
+            report.spans_created += 1
         else:
             decided = item.get("decided_by")
             annotation = Annotation(
@@ -251,6 +263,8 @@ def _restore_rows(session: Session, group: Group, stored: dict) -> bool:
     wanted: dict[int, list[int]] = defaultdict(list)
     confirmed: set[int] = set()
     for row, segments, labels in stored.values():
+        if not labels.paragraphs:
+            return False  # the file says nothing of the alignment: keep the automatic one
         ranges = {(s.char_start, s.char_end): s.id for s in segments}
         for paragraph in labels.paragraphs:
             segment_id = ranges.get((paragraph.get("char_start"), paragraph.get("char_end")))

@@ -330,7 +330,7 @@ def get_or_create_project(session: Session, name: str) -> Project:
 
 
 def import_documents(session: Session, project_name: str, documents: list[DocumentInput],
-                     align: bool = True, annotator: str | None = None) -> ImportReport:
+                     align: bool = True, annotator: str | None = None, pre_annotate: bool = False) -> ImportReport:
     """Write ``documents`` into the project (created when missing) in one transaction, and align new groups.
 
     :param session: database session; committed on success, rolled back on any error.
@@ -339,6 +339,7 @@ def import_documents(session: Session, project_name: str, documents: list[Docume
     :param align: align the groups that changed.
     :param annotator: the user whose labels the labels of gold records become (default: the record's
         annotator, else the gold set).
+    :param pre_annotate: the labels of gold records become suggestions every annotator accepts or rejects.
     :returns: what was created, versioned or left unchanged.
     :raises ImportProblem: naming the file and line; nothing is written.
     """
@@ -367,7 +368,8 @@ def import_documents(session: Session, project_name: str, documents: list[Docume
         labelled = [document for document in documents if document.labels]
         if labelled:
             try:
-                report.labels = import_labels(session, project, labelled, annotator, set(report.group_keys))
+                report.labels = import_labels(session, project, labelled, annotator, set(report.group_keys),
+                                              as_suggestions=pre_annotate)
             except GoldProblem as problem:
                 raise ImportProblem(problem.path, problem.message, problem.line) from None
         session.commit()

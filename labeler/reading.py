@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from labeler import mqm
+from labeler import mqm, suggestions
 from labeler.alignment import current_documents
 from labeler.annotations import spans_for
 from labeler.models import AlignmentMember, AlignmentRow, Annotation, Document, Group, Project, Segment
@@ -150,7 +150,7 @@ def columns(session: Session, group: Group, user_id: int | None = None, weights:
         for document_id, label, attrs in session.exec(
             select(Annotation.document_id, Annotation.label, Annotation.attrs).where(
                 Annotation.document_id.in_(ids), Annotation.annotator_id == user_id, Annotation.layer == "error",
-                Annotation.deleted_at == None)  # noqa: E711
+                Annotation.deleted_at == None, Annotation.status == "accepted")  # noqa: E711
         ):
             errors[document_id].append((label, (attrs or {}).get("severity", "major")))
     return [
@@ -191,7 +191,10 @@ def _span_views(session: Session, documents: list[Document], user_id: int | None
     by_segment: dict[int, list[SpanView]] = {}
     if user_id is None or not segment_ids:
         return by_segment
-    for annotation in spans_for(session, [d.id for d in documents], user_id, segment_ids):
+    document_ids = [d.id for d in documents]
+    offered = suggestions.pending(session, document_ids, user_id, segment_ids)
+    for annotation in sorted(spans_for(session, document_ids, user_id, segment_ids) + offered,
+                             key=lambda a: (a.char_start, a.id)):
         by_segment.setdefault(annotation.segment_id, []).append(SpanView(
             id=annotation.id, char_start=annotation.char_start, char_end=annotation.char_end,
             layer=annotation.layer, label=annotation.label, severity=(annotation.attrs or {}).get("severity"),

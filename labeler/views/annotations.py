@@ -11,7 +11,7 @@ from urllib.parse import quote
 from flask import Blueprint, abort, g, make_response, render_template, request
 from sqlmodel import select
 
-from labeler import annotations, reading
+from labeler import annotations, reading, suggestions
 from labeler.db import get_session
 from labeler.models import Annotation, Concept, Document, Segment
 from labeler.views import SAVED_EVENT, group_or_404, project_or_404
@@ -74,7 +74,10 @@ def _editor_context(project, group, ids: list[int]) -> dict:
     spans = []
     for annotation_id in ids:
         annotation = session.get(Annotation, annotation_id)
-        if annotation is None or annotation.annotator_id != g.user.id or annotation.deleted_at is not None:
+        if annotation is None or annotation.deleted_at is not None:
+            continue
+        offered = annotation.annotator_id is None and annotation.status == suggestions.SUGGESTED
+        if not offered and (annotation.annotator_id != g.user.id or annotation.status != "accepted"):
             continue
         document = session.get(Document, annotation.document_id)
         if document.group_id != group.id:
@@ -83,7 +86,7 @@ def _editor_context(project, group, ids: list[int]) -> dict:
         counterpart = session.get(Annotation, annotation.counterpart_id) if annotation.counterpart_id else None
         counterpart_doc = session.get(Document, counterpart.document_id) if counterpart else None
         spans.append({"annotation": annotation, "document": document, "concept": concept,
-                      "counterpart": counterpart, "counterpart_doc": counterpart_doc})
+                      "counterpart": counterpart, "counterpart_doc": counterpart_doc, "suggestion": offered})
     return {"spans": spans, "schema": project.label_schema, "ids": ids}
 
 
@@ -201,6 +204,29 @@ def delete(slug: str, key: str, annotation_id: int):
         _refuse(error)
     get_session().commit()
     return _render_changes(project, group, [annotation.segment_id], [], f"Deleted {annotation.label} (Ctrl+Z undoes)")
+
+
+@bp.post("/annotations/<int:annotation_id>/accept")
+def accept(slug: str, key: str, annotation_id: int):
+    """Accept a suggestion: it becomes your span."""
+    return _answer(slug, key, annotation_id, True)
+
+
+@bp.post("/annotations/<int:annotation_id>/reject")
+def reject(slug: str, key: str, annotation_id: int):
+    """Reject a suggestion: it is hidden for you."""
+    return _answer(slug, key, annotation_id, False)
+
+
+def _answer(slug: str, key: str, annotation_id: int, accept: bool):
+    project, group = _context(slug, key)
+    try:
+        own = suggestions.answer(get_session(), group, g.user.id, annotation_id, accept)
+    except annotations.SpanError as error:
+        _refuse(error)
+    get_session().commit()
+    return _render_changes(project, group, [own.segment_id], [], f"{'Accepted' if accept else 'Rejected'} {own.label}",
+                           flash=own.id if accept else None)
 
 
 @bp.post("/undo")

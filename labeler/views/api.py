@@ -10,7 +10,7 @@ from importlib import resources
 from flask import Blueprint, abort, g, jsonify, make_response, request
 from sqlmodel import select
 
-from labeler import annotations, reading
+from labeler import annotations, reading, suggestions
 from labeler.alignment import current_documents
 from labeler.db import get_session
 from labeler.export import ExportError, export
@@ -71,7 +71,8 @@ def groups(slug: str):
 
 @bp.get("/projects/<slug>/groups/<key>")
 def group(slug: str, key: str):
-    """Return a group: its documents with text and paragraphs, its alignment rows, and your labels."""
+    """Return a group: its documents with text and paragraphs, its alignment rows, your labels and the
+    suggestions you have not answered."""
     project = project_or_404(slug)
     found = group_or_404(project, key)
     session = get_session()
@@ -94,6 +95,7 @@ def group(slug: str, key: str):
         rows=[{"id": r.id, "position": r.position, "score": r.score, "status": r.status, "method": r.method,
                "paragraphs": sorted(members.get(r.id, []))} for r in rows],
         annotations=[annotations.snapshot(a) for a in annotations.spans_for(session, ids, g.user.id)],
+        suggestions=[annotations.snapshot(a) for a in suggestions.pending(session, ids, g.user.id)],
         offset_unit="codepoint",
     )
 

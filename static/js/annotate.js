@@ -249,6 +249,15 @@
   // --- Keys (capture phase: while the picker is open, its keys win over the row keys) ----------------------
   window.addEventListener("keydown", function (event) {
     const picker = visible("picker");
+    // A suggestion open in the editor: Enter accepts it, Backspace rejects it.
+    const offered = !picker && !isTyping(event) && !event.ctrlKey && !event.metaKey && !event.altKey &&
+      document.querySelector("#editor:not([hidden]) [data-suggestion]");
+    if (offered && (event.key === "Enter" || event.key === "Backspace")) {
+      offered.querySelector(event.key === "Enter" ? "[data-accept]" : "[data-reject]").click();
+      event.preventDefault();
+      event.stopPropagation();
+      return;
+    }
     if (event.key === "Escape") {
       if (state.pick) { state.pick = null; document.body.classList.remove("picking"); toast("Picking cancelled.", false); }
       closePicker(); closeEditor();

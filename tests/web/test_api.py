@@ -78,6 +78,7 @@ def test_get_a_group_with_paragraphs_alignment_and_only_your_labels(client, toke
     first_row = body["rows"][0]
     assert english["paragraphs"][0]["id"] in first_row["paragraphs"] and len(first_row["paragraphs"]) == 4
     assert [(a["surface"], a["label"]) for a in body["annotations"]] == [("Ana Ruiz", "PER")]
+    assert body["suggestions"] == []
     assert call(client, "GET", f"{API}/projects/bridge/groups/nope", tokens["annotator"]).status_code == 404
 
 

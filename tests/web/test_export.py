@@ -337,3 +337,14 @@ def test_a_span_across_paragraphs_is_refused(database_url, session, labelled, tm
         lines[0]["entities"][0].update(char_start=40, char_end=52, surface=text[40:52])
     result = cli("import", corrupt(session, labelled, tmp_path, across), "--project", "Copy", "--db", database_url)
     assert result.exit_code != 0 and "crosses a paragraph boundary" in result.output
+
+
+def test_a_gold_file_without_paragraphs_keeps_the_automatic_alignment(database_url, session, tmp_path):
+    # A hand-written gold file may leave out paragraphs; the new group must still get its rows.
+    lines = [{"schema": "labeler.gold/1", "group": "g", "doc_id": name, "lang": "en" if name == "xx" else name,
+              "text": text} for name, text in TEXTS.items()]
+    path = tmp_path / "bare.jsonl"
+    path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n", encoding="utf-8")
+    assert cli("import", path, "--project", "Bare", "--db", database_url).exit_code == 0
+    from labeler.models import AlignmentRow
+    assert len(session.exec(select(AlignmentRow)).all()) >= 2

@@ -1,0 +1,51 @@
+"""Pre-annotations in the browser: a suggestion is dashed; Enter accepts it, Backspace rejects it."""
+
+import json
+
+from playwright.sync_api import expect
+from sqlmodel import select
+
+from labeler.ingest import import_documents, read_paths
+from labeler.models import Annotation
+from tests.browser.test_annotation import TEXTS, URL, column
+
+
+def test_accept_with_enter_and_reject_with_backspace(logged_in, page, session, tmp_path):
+    en = TEXTS["en"]
+
+    def entity(surface, label):
+        start = en.index(surface)
+        return {"id": f"s{start}", "char_start": start, "char_end": start + len(surface), "surface": surface,
+                "label": label, "concept": None, "annotators": [], "decided_by": None}
+    records = [{"schema": "labeler.gold/1", "group": "bridge", "doc_id": name, "lang": "en" if name == "xx" else name,
+                "role": "source" if name == "en" else "translation", "text": text,
+                "entities": [entity("Ana Ruiz", "PER"), entity("Port Elin", "LOC")] if name == "en" else []}
+               for name, text in TEXTS.items()]
+    path = tmp_path / "pre.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    import_documents(session, "Bridge", read_paths([path]), pre_annotate=True)
+
+    page.goto(logged_in + URL)
+    english = column(page, 0).first
+    person = english.locator(".run.suggested", has_text="Ana Ruiz")
+    expect(person).to_be_visible()
+    person.click()
+    expect(page.locator("#editor [data-suggestion]")).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(page.locator("#toast")).to_contain_text("Accepted PER")
+    expect(english.locator(".run.ent-per:not(.suggested)")).to_have_text("Ana Ruiz")
+
+    place = english.locator(".run.suggested", has_text="Port Elin")
+    place.click()
+    expect(page.locator("#editor [data-suggestion]")).to_be_visible()
+    page.keyboard.press("Backspace")
+    expect(page.locator("#toast")).to_contain_text("Rejected LOC")
+    expect(english.locator(".run.suggested")).to_have_count(0)
+
+    page.reload()
+    english = column(page, 0).first
+    expect(english.locator(".run.ent-per")).to_have_text("Ana Ruiz")
+    expect(english.locator(".run.suggested")).to_have_count(0)
+    session.expire_all()
+    mine = session.exec(select(Annotation).where(Annotation.annotator_id != None)).all()  # noqa: E711
+    assert sorted((a.surface, a.status) for a in mine) == [("Ana Ruiz", "accepted"), ("Port Elin", "rejected")]

@@ -1,0 +1,144 @@
+"""Pre-annotations: a gold file imported with --pre-annotate offers its spans to every annotator, who accepts
+(the span becomes theirs) or rejects (it is hidden for them); undo brings the suggestion back."""
+
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+from sqlmodel import select
+
+from labeler import annotations
+from labeler.cli import main
+from labeler.export import export
+from labeler.labels import labels_in_use
+from labeler.models import Annotation, Document, Group, Project, User
+from tests.conftest import AuthActions
+from tests.web.test_annotations import BASE, TEXTS, message
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def offered(database_url, session, users, tmp_path):
+    """The bridge group with two pre-annotations (an entity and an error) from a gold file."""
+    en, xx = TEXTS["en"], TEXTS["xx"]
+
+    def record(doc_id, text, entities=(), errors=()):
+        return {"schema": "labeler.gold/1", "group": "bridge", "doc_id": doc_id, "lang": "en", "role": "translation",
+                "title": doc_id, "text": text, "entities": list(entities), "errors": list(errors)}
+    start = en.index("Ana Ruiz")
+    bad = xx.index("Port Elin")
+    lines = [record("en", en, entities=[{"id": "s1", "char_start": start, "char_end": start + 8, "surface": "Ana Ruiz",
+                                         "label": "PER", "concept": None, "annotators": [], "decided_by": None}]),
+             record("xx", xx, errors=[{"id": "s1", "char_start": bad, "char_end": bad + 9, "surface": "Port Elin",
+                                       "category": "Accuracy/Mistranslation", "severity": "minor", "attrs": {},
+                                       "counterpart": None, "annotators": [], "decided_by": None}])]
+    path = tmp_path / "machine.gold.jsonl"
+    path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", str(path), "--project", "Bridge", "--pre-annotate", "--db", database_url])
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    return {s.surface: s for s in session.exec(select(Annotation))}
+
+
+def login(client, username="ann_user"):
+    auth = AuthActions(client)
+    auth.login(username)
+    return auth
+
+
+def test_pre_annotations_are_suggestions_of_no_annotator(offered):
+    assert {(s.surface, s.annotator_id, s.status, s.origin) for s in offered.values()} == {
+        ("Ana Ruiz", None, "suggested", "import"), ("Port Elin", None, "suggested", "import")}
+
+
+def test_suggestions_show_dashed_and_open_with_accept_and_reject(client, offered):
+    login(client)
+    page = client.get(BASE).text
+    suggestion = offered["Ana Ruiz"]
+    assert f'class="run ent ent-per depth-1 start suggested" data-spans="{suggestion.id}"' in page
+    editor = client.get(f"{BASE}/spans?ids={suggestion.id}", headers=HX).text
+    assert "data-suggestion" in editor and "Accept <kbd>Enter</kbd>" in editor and "Reject <kbd>Backspace</kbd>" in editor
+    assert "from import" in editor
+
+
+def test_accepting_makes_the_span_yours_and_hides_the_suggestion_for_you_only(client, session, offered):
+    auth = login(client)
+    suggestion = offered["Ana Ruiz"]
+    response = auth.post(f"{BASE}/annotations/{suggestion.id}/accept", headers=HX)
+    assert response.status_code == 200
+    trigger = json.loads(response.headers["HX-Trigger"])["labeler:saved"]
+    assert trigger["message"] == "Accepted PER"
+    session.expire_all()
+    mine = session.get(Annotation, trigger["span"])
+    user = session.exec(select(User).where(User.username == "ann_user")).one()
+    assert (mine.annotator_id, mine.status, mine.origin, mine.label) == (user.id, "accepted", "import", "PER")
+    assert f'data-spans="{mine.id}"' in response.text and "suggested" not in response.text.split(f'data-spans="{mine.id}"')[0][-80:]
+    page = client.get(BASE).text
+    assert f'data-spans="{suggestion.id}"' not in page
+    assert auth.post(f"{BASE}/annotations/{suggestion.id}/accept", headers=HX).status_code == 409
+    other = login(client, "rev_user")
+    assert f'data-spans="{suggestion.id}"' in client.get(BASE).text
+    assert other.post(f"{BASE}/annotations/{suggestion.id}/reject", headers=HX).status_code == 200
+
+
+def test_rejecting_hides_it_and_writes_no_label(client, session, offered):
+    auth = login(client)
+    suggestion = offered["Port Elin"]
+    response = auth.post(f"{BASE}/annotations/{suggestion.id}/reject", headers=HX)
+    assert response.status_code == 200 and json.loads(response.headers["HX-Trigger"])["labeler:saved"]["message"] == \
+        "Rejected Accuracy/Mistranslation"
+    assert f'data-spans="{suggestion.id}"' not in client.get(BASE).text
+    assert "MQM 0 ·" in client.get(BASE).text  # a rejected error counts for nothing
+    project = session.exec(select(Project)).one()
+    out = io.BytesIO()
+    export(session, project, out, labels="all")
+    session.rollback()  # the export's record: not kept, and the database free for the next request
+    assert all(not line["errors"] for line in map(json.loads, out.getvalue().decode().splitlines()))
+    # A span like the rejected one can still be made by hand.
+    document = session.get(Document, suggestion.document_id)
+    made = auth.post(f"{BASE}/annotations", headers=HX, data={
+        "document_id": document.id, "char_start": suggestion.char_start, "char_end": suggestion.char_end,
+        "surface": suggestion.surface, "layer": "error", "label": "Accuracy/Mistranslation"})
+    assert made.status_code == 201
+
+
+def test_undo_brings_a_suggestion_back(client, offered):
+    auth = login(client)
+    suggestion = offered["Ana Ruiz"]
+    assert auth.post(f"{BASE}/annotations/{suggestion.id}/accept", headers=HX).status_code == 200
+    undone = auth.post(f"{BASE}/undo", headers=HX)
+    assert undone.status_code == 200 and f'data-spans="{suggestion.id}"' in client.get(BASE).text
+    assert auth.post(f"{BASE}/redo", headers=HX).status_code == 200
+    assert f'data-spans="{suggestion.id}"' not in client.get(BASE).text
+
+
+def test_only_suggestions_of_this_group_can_be_answered(client, session, offered):
+    auth = login(client)
+    created = auth.post(f"{BASE}/annotations", headers=HX, data={
+        **{k: v for k, v in {"document_id": offered["Ana Ruiz"].document_id, "char_start": 0, "char_end": 5,
+                             "surface": "Mayor", "layer": "entity", "label": "MISC"}.items()}})
+    own_id = json.loads(created.headers["HX-Trigger"])["labeler:saved"]["span"]
+    for target in (own_id, 999999):
+        response = auth.post(f"{BASE}/annotations/{target}/accept", headers=HX)
+        assert response.status_code == 404 and "no suggestion" in message(response)
+    other_group = session.exec(select(Group).where(Group.key != "bridge")).first()
+    if other_group is not None:
+        response = auth.post(f"/projects/bridge/groups/{other_group.key}/annotations/{offered['Ana Ruiz'].id}/accept",
+                             headers=HX)
+        assert response.status_code == 404
+
+
+def test_suggestions_stay_out_of_the_gold_set_and_count_as_labels_in_use(session, offered):
+    project = session.exec(select(Project)).one()
+    out = io.BytesIO()
+    export(session, project, out)
+    assert all(not line["entities"] and not line["errors"] for line in map(json.loads, out.getvalue().decode().splitlines()))
+    assert labels_in_use(session, project)[("entity", "PER")] == 1
+
+
+def test_pre_annotate_and_annotator_cannot_be_combined(database_url, tmp_path):
+    result = CliRunner().invoke(main, ["import", str(tmp_path), "--project", "X", "--pre-annotate",
+                                       "--annotator", "ann_user", "--db", database_url])
+    assert result.exit_code != 0 and "choose --annotator or --pre-annotate" in result.output
