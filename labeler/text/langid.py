@@ -56,6 +56,14 @@ def detect(text: str, candidates: tuple[str, ...] = DEFAULT_LANGUAGES) -> str | 
     return None if language is None else _code(language)
 
 
+def best(text: str, candidates: tuple[str, ...]) -> tuple[str | None, float]:
+    """Return the most likely of a few ``candidates`` for ``text`` and lingua's confidence in it (0..1)."""
+    values = _detector(tuple(sorted(set(candidates)))).compute_language_confidence_values(text[:SAMPLE_CHARS])
+    if not values or values[0].value <= 0:
+        return None, 0.0
+    return _code(values[0].language), values[0].value
+
+
 def _code(language: Language) -> str:
     return language.iso_code_639_1.name.lower()
 
