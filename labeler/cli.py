@@ -206,6 +206,49 @@ def mqm_command(project_name, output_format, database):
         click.echo(f"{row['system']}\t{row['segments']}\t{row['score']:g}")
 
 
+@main.command("suggest")
+@click.option("--project", "project_name", required=True, help="Project name.")
+@click.option("--group", "group_key", default=None, help="Only this group (its key).")
+@click.option("--only", default=None, help="Comma-separated suggesters (default: projection,numbers,names,language).")
+@db_option
+def suggest_command(project_name, group_key, only, database):
+    """Run the suggesters and keep what they find as suggestions; print one JSON object per suggestion.
+
+    Annotators see the suggestions dashed on the group page and accept (Enter) or reject (Backspace) them.
+    Running again adds only what is new.
+
+    Example:
+
+        labeler suggest --project "News" --only numbers,names
+    """
+    import json
+
+    from sqlmodel import select
+
+    from labeler.models import Group
+    from labeler.suggesters import SUGGESTERS
+    from labeler.suggesting import run
+
+    which = tuple(name.strip() for name in only.split(",")) if only else tuple(SUGGESTERS)
+    unknown = [name for name in which if name not in SUGGESTERS]
+    if unknown:
+        raise click.ClickException(f"unknown suggester(s): {', '.join(unknown)}; choose from {', '.join(SUGGESTERS)}")
+    app = _app(database)
+    with _session(app) as session:
+        project = _project(session, project_name)
+        query = select(Group).where(Group.project_id == project.id).order_by(Group.key)
+        if group_key is not None:
+            query = query.where(Group.key == group_key)
+        groups = list(session.exec(query))
+        if not groups:
+            raise click.ClickException(f"no group {group_key!r} in project {project_name!r}")
+        found = run(session, project, groups, which)
+        session.commit()
+    for item in found:
+        click.echo(json.dumps({k: v for k, v in item.items() if k not in ("new", "suggester")}, ensure_ascii=False))
+    click.echo(f"{len(found)} suggestions, {sum(item['new'] for item in found)} new", err=True)
+
+
 @main.command("backup")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="The backup file to create.")
 @db_option

@@ -55,6 +55,12 @@ class Row:
     cells: list[Cell]
 
     @property
+    def suggestions(self) -> int:
+        """How many suggestions in this row the reader has not answered."""
+        return len({span.id for cell in self.cells for paragraph in cell.segments for run in paragraph.runs
+                    for span in run.spans if span.status == "suggested"})
+
+    @property
     def alone(self) -> bool:
         """Only one document has paragraphs here: nothing to align it with (yet)."""
         return sum(1 for cell in self.cells if cell.segments) == 1

@@ -146,12 +146,43 @@ def number_tokens(text: str, start: int, end: int) -> list[_Token]:
 
 
 def _same_digits_scaled(a: str, b: str) -> bool:
-    """Whether the significant digits of one number begin or end the other's (a different scale or form)."""
+    """Whether two numbers are one number written at another scale, rounded or in short: 2.8 and 2800
+    (thousands), 60 and 60.000, 2 and 2.8, '53 and 1953. A factor of ten is not a scale but a classic
+    mistranslation (1.200 → 12.000)."""
     da, db = (re.sub(r"\D", "", value) for value in (a, b))
-    if len(da) == len(db):
+    if len(da) == len(db) or not da or not db:
         return False  # a digit changed: exactly what a mistranslated number looks like
-    da, db = da.rstrip("0") or "0", db.rstrip("0") or "0"
-    return da.startswith(db) or db.startswith(da) or da.endswith(db) or db.endswith(da)
+    short, long = sorted((da, db), key=len)
+    if len(short) <= 2 and long.endswith(short):
+        return True  # a year or a count written short
+    try:
+        x, y = sorted((abs(float(a.split("-")[-1])), abs(float(b.split("-")[-1]))))
+    except ValueError:
+        return False
+    if x == int(y) or x == round(y):
+        return True  # rounded: 2 for 2.8
+    return x > 0 and any(abs(y / x - scale) < 1e-6 * scale for scale in (1e3, 1e6, 1e9))
+
+
+# Units that translations convert (miles/km, yards/m, feet/m, inches/cm, pounds/kg, gallons/l, knots):
+# a number that differs by one of these factors was converted, not mistranslated.
+UNIT_FACTORS = (1.609, 0.9144, 0.3048, 2.54, 0.4536, 3.785, 1.852)
+UNIT_TOLERANCE = 0.06
+IMPERIAL = re.compile(r"^\W{0,2}(miles?|mph|yards?|yds?|feet|foot|ft|inch(es)?|in\b|pounds?|lbs?|gallons?|knots?|"
+                      r"°F|degrees Fahrenheit|Fahrenheit)", re.IGNORECASE)
+
+
+def _converted(a: str, b: str, unit: str) -> bool:
+    """Whether ``a`` is ``b`` converted, when ``b`` is followed by an imperial ``unit``."""
+    if not IMPERIAL.match(unit):
+        return False
+    try:
+        x, y = abs(float(a)), abs(float(b))
+    except ValueError:
+        return False
+    if not x or not y:
+        return False
+    return any(abs(ratio / factor - 1) <= UNIT_TOLERANCE for factor in UNIT_FACTORS for ratio in (x / y, y / x))
 
 
 def numbers(group: GroupText) -> list[Suggestion]:
@@ -171,8 +202,10 @@ def numbers(group: GroupText) -> list[Suggestion]:
                 continue  # only a one-for-one swap is clear enough to say
             wrong, expected = surplus[0], next(iter(deficit))
             if _same_digits_scaled(wrong.value, expected):
-                continue  # 2.8 and 2800, 60 and 60.000, 53 and 1953: a unit or an abbreviation, not an error
+                continue  # 2.8 and 2800, 53 and 1953: a scale or a short form, not an error
             source, agreeing, witnesses = _witness(found, doc, expected, group.roles)
+            if _converted(wrong.value, expected, group.texts[source][agreeing.end:agreeing.end + 16]):
+                continue  # 10 miles and 16 km: a unit converted, not a number mistranslated
             out.append(Suggestion(
                 "numbers", doc, wrong.start, wrong.end, wrong.surface, "error", "Accuracy/Mistranslation",
                 f"{wrong.surface!r} where {witnesses} of {others} other versions have {agreeing.surface!r}",

@@ -8,10 +8,13 @@ everywhere). Both are events, so undo brings the suggestion back.
 
 from sqlmodel import Session, select
 
+from labeler.alignment import group_row
 from labeler.annotations import SpanError, _log, snapshot
-from labeler.models import Annotation, Document, Group
+from labeler.models import AlignmentMember, Annotation, Document, Group
 
 SUGGESTED = "suggested"
+# What a suggestion carries for the person deciding; an accepted error keeps the reason as its note.
+SUGGESTION_ATTRS = ("reason", "score", "counterpart")
 
 
 def _place(span: Annotation) -> tuple:
@@ -38,6 +41,14 @@ def pending(session: Session, document_ids: list[int], user_id: int,
     return [span for span in offered if _place(span) not in answered]
 
 
+def _kept_attrs(suggestion: Annotation) -> dict:
+    attrs = {k: v for k, v in (suggestion.attrs or {}).items() if k not in SUGGESTION_ATTRS}
+    reason = (suggestion.attrs or {}).get("reason")
+    if reason and suggestion.layer == "error":
+        attrs.setdefault("note", reason)
+    return attrs
+
+
 def answer(session: Session, group: Group, user_id: int, suggestion_id: int, accept: bool) -> Annotation:
     """Accept or reject a suggestion for the user.
 
@@ -54,10 +65,22 @@ def answer(session: Session, group: Group, user_id: int, suggestion_id: int, acc
     own = Annotation(
         document_id=suggestion.document_id, segment_id=suggestion.segment_id, char_start=suggestion.char_start,
         char_end=suggestion.char_end, surface=suggestion.surface, layer=suggestion.layer, label=suggestion.label,
-        attrs=dict(suggestion.attrs or {}), concept_id=suggestion.concept_id, annotator_id=user_id,
+        attrs=_kept_attrs(suggestion), concept_id=suggestion.concept_id, annotator_id=user_id,
         origin=suggestion.origin, status="accepted" if accept else "rejected",
     )
     session.add(own)
     session.flush()
     _log(session, user_id, group.id, "annotation.accept" if accept else "annotation.reject", own, None, snapshot(own))
     return own
+
+
+def accept_row(session: Session, group: Group, user_id: int, row_id: int) -> list[Annotation]:
+    """Accept every suggestion the user has not answered in one alignment row.
+
+    :raises AlignmentError: when the row is not in this group.
+    """
+    row = group_row(session, group.id, row_id)
+    segment_ids = list(session.exec(select(AlignmentMember.segment_id).where(AlignmentMember.row_id == row.id)))
+    document_ids = list(session.exec(select(Document.id).where(Document.group_id == group.id)))
+    return [answer(session, group, user_id, offered.id, True)
+            for offered in pending(session, document_ids, user_id, segment_ids)]

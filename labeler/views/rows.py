@@ -4,11 +4,13 @@ Each action answers with the HTML of the rows it changed: the row it was started
 new row below it, or nothing when the row disappeared) as the main swap, and any other changed row out of band.
 """
 
+import json
+
 from flask import Blueprint, abort, g, render_template
 
-from labeler import alignment, reading
+from labeler import alignment, reading, suggestions
 from labeler.db import get_session
-from labeler.views import group_or_404, project_or_404
+from labeler.views import SAVED_EVENT, group_or_404, project_or_404
 
 bp = Blueprint("rows", __name__, url_prefix="/projects/<slug>/groups/<key>")
 
@@ -19,7 +21,8 @@ def _context(slug: str, key: str):
     return project, group
 
 
-def _answer(project, group, main_ids: list[int], other_ids: list[int] = (), deleted_ids: list[int] = ()):
+def _answer(project, group, main_ids: list[int], other_ids: list[int] = (), deleted_ids: list[int] = (),
+            mqm: bool = False):
     """Commit, then render the main rows and the out-of-band ones."""
     session = get_session()
     session.commit()
@@ -28,7 +31,7 @@ def _answer(project, group, main_ids: list[int], other_ids: list[int] = (), dele
     return render_template(
         "partials/row_update.html", project=project, group=group, columns=columns,
         main=[built[i] for i in main_ids if i in built], others=[built[i] for i in other_ids if i in built],
-        deleted=deleted_ids,
+        deleted=deleted_ids, mqm=mqm,
     ), 200, {"Vary": "HX-Request"}
 
 
@@ -46,6 +49,20 @@ def confirm(slug: str, key: str, row_id: int):
     except alignment.AlignmentError as error:
         _refuse(error)
     return _answer(project, group, [row.id])
+
+
+@bp.post("/rows/<int:row_id>/accept-suggestions")
+def accept_suggestions(slug: str, key: str, row_id: int):
+    """Accept every suggestion of this row that you have not answered."""
+    project, group = _context(slug, key)
+    try:
+        accepted = suggestions.accept_row(get_session(), group, g.user.id, row_id)
+    except alignment.AlignmentError as error:
+        _refuse(error)
+    body, status, headers = _answer(project, group, [row_id], mqm=True)
+    count = len(accepted)
+    message = f"Accepted {count} suggestion{'' if count == 1 else 's'}" if count else "No suggestion left in this row"
+    return body, status, {**headers, "HX-Trigger": json.dumps({SAVED_EVENT: {"message": message}})}
 
 
 @bp.post("/rows/<int:row_id>/merge")

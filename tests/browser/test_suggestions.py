@@ -49,3 +49,27 @@ def test_accept_with_enter_and_reject_with_backspace(logged_in, page, session, t
     session.expire_all()
     mine = session.exec(select(Annotation).where(Annotation.annotator_id != None)).all()  # noqa: E711
     assert sorted((a.surface, a.status) for a in mine) == [("Ana Ruiz", "accepted"), ("Port Elin", "rejected")]
+
+
+def test_accept_all_in_a_row(logged_in, page, session, tmp_path, database_url):
+    from click.testing import CliRunner
+
+    from labeler.cli import main
+    from tests.web.test_suggestions import FOUR
+    path = tmp_path / "four.jsonl"
+    path.write_text("\n".join(json.dumps({"group": "gpt", "doc_id": lang, "lang": lang, "text": text,
+                                          "role": "source" if lang == "en" else "translation"}, ensure_ascii=False)
+                              for lang, text in FOUR.items()) + "\n", encoding="utf-8")
+    assert CliRunner().invoke(main, ["import", str(path), "--project", "GPT", "--db", database_url]).exit_code == 0
+    assert CliRunner().invoke(main, ["suggest", "--project", "GPT", "--db", database_url]).exit_code == 0
+
+    page.goto(logged_in + "/projects/gpt/groups/gpt")
+    expect(page.locator(".run.suggested")).to_have_count(2)
+    page.get_by_role("button", name="Accept all suggestions in this row").click()
+    expect(page.locator("#toast")).to_contain_text("Accepted 2 suggestions")
+    expect(page.locator(".run.suggested")).to_have_count(0)
+    expect(page.locator(".run.err")).to_have_count(2)
+    expect(page.locator(".doc-mqm", has_text="MQM 5 ·")).to_have_count(2)  # es and de: one major error each
+    page.reload()
+    expect(page.locator(".run.err")).to_have_count(2)
+    expect(page.get_by_role("button", name="Accept all suggestions in this row")).to_have_count(0)

@@ -92,3 +92,14 @@ def test_suggest_runs_them_all_in_a_stable_order():
     broken = group({"de": VERSIONS["de"].replace("GPT-4,5", "GPT-44"), "es": VERSIONS["es"].replace("OpenAI", "Operai")})
     assert [(s.suggester, s.doc) for s in suggest(broken)] == [("names", 1), ("numbers", 4)]
     assert suggest(broken) == suggest(broken)
+
+
+def test_a_factor_of_ten_is_flagged_but_a_converted_unit_is_not():
+    (found,) = numbers(group({"de": VERSIONS["de"].replace("1.200 Euro", "12.000 Euro")}))
+    assert found.surface == "12.000"
+    miles = GroupText(
+        ["The spill reached 10 miles of coast.", "La mancha alcanzó 16 km de costa.", "A mancha atingiu 10 milhas.",
+         "Der Teppich erreichte 10 Meilen Küste.", "La nappe a atteint 10 miles de côte."],
+        ["en", "es", "pt", "de", "fr"], ["source"] + ["translation"] * 4,
+        [[(0, n)] for n in (36, 33, 27, 38, 36)], [[[0]] * 5])
+    assert numbers(miles) == []

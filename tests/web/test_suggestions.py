@@ -3,6 +3,7 @@
 
 import io
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -142,3 +143,79 @@ def test_pre_annotate_and_annotator_cannot_be_combined(database_url, tmp_path):
     result = CliRunner().invoke(main, ["import", str(tmp_path), "--project", "X", "--pre-annotate",
                                        "--annotator", "ann_user", "--db", database_url])
     assert result.exit_code != 0 and "choose --annotator or --pre-annotate" in result.output
+
+
+# The suggesters, run from the command line on a stored group, and "accept all in this row".
+
+FOUR = {
+    "en": "The model GPT-4.5 from OpenAI costs 1,200 euros.\nIt ships on 3 March.",
+    "es": "El modelo GPT-4.5 de Operai cuesta 1.200 euros.\nSe lanza el 3 de marzo.",
+    "pt": "O modelo GPT-4.5 da OpenAI custa 1.200 euros.\nSerá lançado em 3 de março.",
+    "fr": "Le modèle GPT-4.5 d'OpenAI coûte 1 200 euros.\nIl sort le 3 mars.",
+    "de": "Das Modell GPT-44 von OpenAI kostet 1.200 Euro.\nEs erscheint am 3. März.",
+}
+
+
+@pytest.fixture
+def four(database_url, session, users, tmp_path):
+    path = tmp_path / "four.jsonl"
+    path.write_text("\n".join(json.dumps({"group": "gpt", "doc_id": lang, "lang": lang, "text": text,
+                                          "role": "source" if lang == "en" else "translation"}, ensure_ascii=False)
+                              for lang, text in FOUR.items()) + "\n", encoding="utf-8")
+    assert CliRunner().invoke(main, ["import", str(path), "--project", "GPT", "--db", database_url]).exit_code == 0
+    return database_url
+
+
+def test_suggest_stores_suggestions_and_prints_one_json_object_each(four, session):
+    result = CliRunner().invoke(main, ["suggest", "--project", "GPT", "--db", four])
+    assert result.exit_code == 0, result.output
+    printed = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(p["doc_id"], p["surface"], p["layer"], p["label"]) for p in printed] == [
+        ("es", "Operai", "error", "Fluency/Spelling"), ("de", "GPT-44", "error", "Accuracy/Mistranslation")]
+    assert set(printed[0]) == {"group", "doc_id", "lang", "char_start", "char_end", "surface", "layer", "label",
+                               "reason", "score"}
+    assert "2 suggestions, 2 new" in result.stderr
+    stored = session.exec(select(Annotation).where(Annotation.status == "suggested")).all()
+    assert {(s.origin, s.surface) for s in stored} == {("suggestion:names", "Operai"), ("suggestion:numbers", "GPT-44")}
+    wrong = next(s for s in stored if s.surface == "GPT-44")
+    assert wrong.attrs["counterpart"] == {"doc_id": "en", "lang": "en", "char_start": 10, "char_end": 17,
+                                          "surface": "GPT-4.5"}
+    again = CliRunner().invoke(main, ["suggest", "--project", "GPT", "--db", four])
+    assert "2 suggestions, 0 new" in again.stderr
+    assert len(session.exec(select(Annotation).where(Annotation.status == "suggested")).all()) == 2
+
+
+def test_suggest_refuses_unknown_names(four):
+    bad = CliRunner().invoke(main, ["suggest", "--project", "GPT", "--only", "numbers,magic", "--db", four])
+    assert bad.exit_code != 0 and "unknown suggester(s): magic" in bad.output
+    assert "no group 'zz'" in CliRunner().invoke(main, ["suggest", "--project", "GPT", "--group", "zz", "--db", four]).output
+
+
+def test_accept_all_in_a_row_accepts_every_suggestion_there(client, four, session):
+    CliRunner().invoke(main, ["suggest", "--project", "GPT", "--db", four])
+    auth = login(client)
+    base = "/projects/gpt/groups/gpt"
+    page = client.get(base).text
+    first_row = re.search(r'<tr id="row-(\d+)"', page).group(1)
+    assert 'title="Accept the 2 suggestions in this row"' in page
+    response = auth.post(f"{base}/rows/{first_row}/accept-suggestions", headers=HX)
+    assert response.status_code == 200
+    assert json.loads(response.headers["HX-Trigger"])["labeler:saved"]["message"] == "Accepted 2 suggestions"
+    assert "accept-all" not in response.text and 'hx-swap-oob="outerHTML"' in response.text  # the MQM figures
+    user = session.exec(select(User).where(User.username == "ann_user")).one()
+    session.expire_all()
+    mine = session.exec(select(Annotation).where(Annotation.annotator_id == user.id)).all()
+    assert sorted((a.surface, a.label, a.attrs.get("note", "")[:8]) for a in mine) == [
+        ("GPT-44", "Accuracy/Mistranslation", "'GPT-44'"), ("Operai", "Fluency/Spelling", "'Operai'")]
+    assert all("reason" not in a.attrs and "counterpart" not in a.attrs for a in mine)
+    nothing = auth.post(f"{base}/rows/{first_row}/accept-suggestions", headers=HX)
+    assert json.loads(nothing.headers["HX-Trigger"])["labeler:saved"]["message"] == "No suggestion left in this row"
+
+
+def test_the_seeds_get_the_garbled_version_and_the_misspelled_company(database_url, session):
+    from tests.conftest import require_seeds
+    seeds = require_seeds()
+    assert CliRunner().invoke(main, ["import", str(seeds), "--project", "Seeds", "--db", database_url]).exit_code == 0
+    result = CliRunner().invoke(main, ["suggest", "--project", "Seeds", "--db", database_url])
+    found = {(p["lang"], p["surface"], p["label"]) for p in map(json.loads, result.stdout.splitlines())}
+    assert ("de", "GPT-44", "Accuracy/Mistranslation") in found and ("es", "Operai", "Fluency/Spelling") in found
