@@ -217,6 +217,17 @@
   });
   function closeEditor() { const editor = document.getElementById("editor"); if (editor) editor.hidden = true; }
 
+  // ] and [ open the next and previous suggestion of the page in the editor: Enter or Backspace answer it.
+  function openSuggestion(step) {
+    const all = Array.from(document.querySelectorAll(".para .run.suggested"));
+    if (!all.length) { toast("No suggestion on this page.", false); return; }
+    const current = all.indexOf(state.suggestion);
+    const next = all[current < 0 ? (step > 0 ? 0 : all.length - 1) : (current + step + all.length) % all.length];
+    state.suggestion = next;
+    next.scrollIntoView({ block: "center" });
+    next.click();
+  }
+
   // Hovering a span (or a concept in the side panel) lights up every mention of its concepts in every column.
   document.addEventListener("mouseover", function (event) {
     const run = event.target.closest && event.target.closest(".run[data-concepts], .concept-row[data-concept]");
@@ -297,6 +308,9 @@
       toast("Layer: " + { entity: "entities", claim: "claims", error: "translation errors" }[state.layer], false);
       event.preventDefault();
       event.stopImmediatePropagation();
+    } else if (event.key === "]" || event.key === "[") {
+      openSuggestion(event.key === "]" ? 1 : -1);
+      event.preventDefault();
     } else if (event.key === "?") {
       const help = document.getElementById("keys-help");
       help.hidden = !help.hidden;
