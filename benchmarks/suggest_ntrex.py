@@ -13,7 +13,6 @@ Usage: python benchmarks/suggest_ntrex.py [--documents N]
 import argparse
 import json
 import random
-import re
 import sys
 import time
 from pathlib import Path

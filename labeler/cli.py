@@ -39,6 +39,21 @@ def _project(session, name: str):
     return project
 
 
+def _groups(session, project, group_key: str | None) -> list:
+    """The project's groups in key order, or only the one named ``group_key`` (a clean CLI error when none)."""
+    from sqlmodel import select
+
+    from labeler.models import Group
+
+    query = select(Group).where(Group.project_id == project.id).order_by(Group.key)
+    if group_key is not None:
+        query = query.where(Group.key == group_key)
+    groups = list(session.exec(query))
+    if not groups:
+        raise click.ClickException(f"no group {group_key!r} in project {project.name!r}")
+    return groups
+
+
 db_option = click.option("--db", "database", metavar="URL", help="SQLAlchemy database URL "
                          "(default: LABELER_DATABASE_URL, else instance/labeler.db).")
 
@@ -94,20 +109,12 @@ def align_command(project_name, group_key, database):
 
         labeler align --project "News" --group news-01
     """
-    from sqlmodel import select
-
     from labeler.alignment import realign_group
-    from labeler.models import Group
 
     app = _app(database)
     with _session(app) as session:
         project = _project(session, project_name)
-        query = select(Group).where(Group.project_id == project.id).order_by(Group.key)
-        if group_key is not None:
-            query = query.where(Group.key == group_key)
-        groups = list(session.exec(query))
-        if not groups:
-            raise click.ClickException(f"no group {group_key!r} in project {project_name!r}")
+        groups = _groups(session, project, group_key)
         rows = sum(realign_group(session, group) for group in groups)
         session.commit()
     click.echo(f"aligned {len(groups)} group(s): {rows} suggested rows written, confirmed rows kept")
@@ -223,9 +230,6 @@ def suggest_command(project_name, group_key, only, database):
     """
     import json
 
-    from sqlmodel import select
-
-    from labeler.models import Group
     from labeler.suggesters import SUGGESTERS
     from labeler.suggesting import run
 
@@ -236,12 +240,7 @@ def suggest_command(project_name, group_key, only, database):
     app = _app(database)
     with _session(app) as session:
         project = _project(session, project_name)
-        query = select(Group).where(Group.project_id == project.id).order_by(Group.key)
-        if group_key is not None:
-            query = query.where(Group.key == group_key)
-        groups = list(session.exec(query))
-        if not groups:
-            raise click.ClickException(f"no group {group_key!r} in project {project_name!r}")
+        groups = _groups(session, project, group_key)
         found = run(session, project, groups, which)
         session.commit()
     for item in found:

@@ -72,3 +72,11 @@ def test_align_realigns_and_refuses_unknown_names(database_url):
     assert result.exit_code == 0 and "aligned 1 group(s)" in result.output
     assert "no project named" in invoke(database_url, "align", "--project", "Nope").output
     assert "no group 'x'" in invoke(database_url, "align", "--project", "News", "--group", "x").output
+
+
+def test_align_realigns_and_names_a_missing_group(database_url, session):
+    assert invoke(database_url, "import", str(DATA / "seedlike"), "--project", "News").exit_code == 0
+    result = invoke(database_url, "align", "--project", "News")
+    assert result.exit_code == 0 and "confirmed rows kept" in result.output
+    missing = CliRunner().invoke(main, ["align", "--project", "News", "--group", "zz", "--db", database_url])
+    assert missing.exit_code != 0 and "no group 'zz' in project 'News'" in missing.output
