@@ -248,6 +248,30 @@ def suggest_command(project_name, group_key, only, database):
     click.echo(f"{len(found)} suggestions, {sum(item['new'] for item in found)} new", err=True)
 
 
+@main.command("agreement")
+@click.option("--project", "project_name", required=True, help="Project name.")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@db_option
+def agreement_command(project_name, output_format, database):
+    """Print inter-annotator agreement: span F1 (exact and overlapping), Cohen's kappa and Krippendorff's
+    alpha on labels, severity agreement and MQM correlation; per layer, language and label.
+
+    Example:
+
+        labeler agreement --project "News" --format json
+    """
+    import json
+
+    from labeler.reports import agreement_report, agreement_table
+
+    app = _app(database)
+    with _session(app) as session:
+        result = agreement_report(session, _project(session, project_name))
+    if len(result["annotators"]) < 2:
+        raise click.ClickException("agreement needs the labels of at least two annotators in this project")
+    click.echo(json.dumps(result, indent=2) if output_format == "json" else agreement_table(result), nl=False)
+
+
 @main.command("backup")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="The backup file to create.")
 @db_option

@@ -80,3 +80,37 @@ def test_align_realigns_and_names_a_missing_group(database_url, session):
     assert result.exit_code == 0 and "confirmed rows kept" in result.output
     missing = CliRunner().invoke(main, ["align", "--project", "News", "--group", "zz", "--db", database_url])
     assert missing.exit_code != 0 and "no group 'zz' in project 'News'" in missing.output
+
+
+def test_agreement_between_two_annotators(database_url, session, tmp_path):
+    import json
+
+    from labeler import annotations
+    from labeler.auth import create_user
+    from labeler.models import Document, Group, Project
+    from sqlmodel import select
+    path = tmp_path / "two.jsonl"
+    path.write_text(json.dumps({"group": "g", "doc_id": "en", "lang": "en", "text": "Ana Ruiz met Ben Cole in Lyon."})
+                    + "\n", encoding="utf-8")
+    assert invoke(database_url, "import", str(path), "--project", "Agree").exit_code == 0
+    missing = invoke(database_url, "agreement", "--project", "Agree")
+    assert missing.exit_code != 0 and "at least two annotators" in missing.output
+    project = session.exec(select(Project)).one()
+    group = session.exec(select(Group)).one()
+    document = session.exec(select(Document)).one()
+    people = [create_user(session, name, "secret-pass") for name in ("ana", "ben")]
+    for who, marks in zip(people, [[("Ana Ruiz", "PER"), ("Lyon", "LOC")], [("Ana Ruiz", "PER"), ("Lyon", "ORG")]]):
+        for surface, label in marks:
+            start = document.text.index(surface)
+            annotations.create(session, project, group, who.id, {
+                "document_id": document.id, "char_start": start, "char_end": start + len(surface), "surface": surface,
+                "layer": "entity", "label": label})
+    session.commit()
+    result = json.loads(invoke(database_url, "agreement", "--project", "Agree", "--format", "json").output)
+    (pair,) = result["pairs"]
+    # Both marked the same two places: span F1 1.0. Labels (PER, PER) and (LOC, ORG): observed 1/2, expected
+    # (1·1 + 1·0)/4 = 1/4, kappa = (1/2 − 1/4)/(1 − 1/4) = 1/3.
+    assert pair["layers"]["entity"]["exact_f1"] == 1.0 and pair["layers"]["entity"]["kappa"] == 0.3333
+    table = invoke(database_url, "agreement", "--project", "Agree").output
+    assert "entity: 4 spans; F1 exact 1.000, overlapping 1.000; kappa 0.333" in table
+    assert "  ana       —   1.000" in table

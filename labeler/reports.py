@@ -1,0 +1,69 @@
+"""Figures about a project's annotators: agreement (from ``agreement.py``) over what is stored."""
+
+from collections import defaultdict
+
+from sqlmodel import Session, select
+
+from labeler import mqm
+from labeler.agreement import Span, report
+from labeler.models import Annotation, Document, Group, Project, User
+
+
+def agreement_report(session: Session, project: Project) -> dict:
+    """Agreement between the project's annotators on their live labels (the gold set and suggestions apart)."""
+    usernames = dict(session.exec(select(User.id, User.username)).all())
+    weights = project.label_schema.get("mqm_weights", {})
+    spans, errors, worked = [], defaultdict(list), defaultdict(set)
+    rows = session.exec(
+        select(Annotation, Document.origin, Document.lang, Group.key)
+        .join(Document, Document.id == Annotation.document_id).join(Group, Group.id == Document.group_id)
+        .where(Group.project_id == project.id, Document.superseded == False,  # noqa: E712
+               Annotation.annotator_id != None, Annotation.deleted_at == None,  # noqa: E711
+               Annotation.status == "accepted")
+    )
+    for annotation, origin, lang, key in rows:
+        who, doc = usernames.get(annotation.annotator_id, str(annotation.annotator_id)), f"{key}/{origin}"
+        severity = (annotation.attrs or {}).get("severity") if annotation.layer == "error" else None
+        spans.append(Span(who, doc, lang, annotation.layer, annotation.char_start, annotation.char_end,
+                          annotation.label, severity))
+        worked[who].add(doc)
+        if annotation.layer == "error":
+            errors[(who, doc)].append((annotation.label, severity or "major"))
+    penalties = {who: {doc: mqm.penalty(errors.get((who, doc), []), weights) for doc in docs}
+                 for who, docs in worked.items()}
+    return report(spans, penalties)
+
+
+def agreement_table(result: dict) -> str:
+    """The report as plain text: a pairwise matrix of overlapping span F1 per layer, then per-label rows."""
+    lines = []
+    names = result["annotators"]
+    for layer, summary in result["layers"].items():
+        lines.append(f"{layer}: {summary['spans']} spans; F1 exact {_fmt(summary['exact_f1'])}, overlapping "
+                     f"{_fmt(summary['overlap_f1'])}; kappa {_fmt(summary['kappa'])}; alpha {_fmt(summary['alpha'])}"
+                     + (f"; severity agreement {_fmt(summary['severity_agreement'])}"
+                        if summary.get("severity_agreement") is not None else ""))
+        width = max([len(n) for n in names] + [6])
+        lines.append(" " * width + "  " + "  ".join(n.rjust(width) for n in names))
+        for a in names:
+            cells = []
+            for b in names:
+                if a == b:
+                    cells.append("—".rjust(width))
+                    continue
+                pair = next(p for p in result["pairs"] if {p["a"], p["b"]} == {a, b})
+                cells.append(_fmt(pair["layers"][layer]["overlap_f1"]).rjust(width))
+            lines.append(a.rjust(width) + "  " + "  ".join(cells))
+        lines.append("  label                      spans  F1 exact  F1 overlap")
+        for label, figures in summary["by_label"].items():
+            lines.append(f"  {label[:26]:<26} {figures['spans']:>5}  {_fmt(figures['exact_f1']):>8}  "
+                         f"{_fmt(figures['overlap_f1']):>10}")
+        lines.append("")
+    mqm_pairs = [p for p in result["pairs"] if p.get("mqm_r") is not None]
+    for pair in mqm_pairs:
+        lines.append(f"MQM per document, {pair['a']} vs {pair['b']}: r = {_fmt(pair['mqm_r'])}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _fmt(value) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
