@@ -88,6 +88,34 @@ def create_user(session: Session, username: str, password: str, role: str = "ann
     return user
 
 
+def set_role(session: Session, user: User, role: str) -> None:
+    """Change a user's role.
+
+    :raises AccountError: on an unknown role, or when it would leave no admin.
+    """
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    if user.role == "admin" and role != "admin":
+        admins = session.exec(select(User.id).where(User.role == "admin")).all()
+        if len(admins) <= 1:
+            raise AccountError("this is the last admin: make another admin first")
+    user.role = role
+    session.add(user)
+    session.flush()
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Give a user a new password (their sessions elsewhere stay until they expire).
+
+    :raises AccountError: on a password that is too short.
+    """
+    if len(password) < PASSWORD_MIN:
+        raise AccountError(f"the password needs at least {PASSWORD_MIN} characters")
+    user.password_hash = generate_password_hash(password)
+    session.add(user)
+    session.flush()
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """Return the user whose name and password match, or None."""
     user = session.exec(select(User).where(User.username == username.strip())).first()

@@ -338,10 +338,7 @@ def user_add(username, role, database):
         labeler user add ana --role annotator
         printf 'secret\\n' | labeler user add bot --role reviewer
     """
-    if sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\n")
+    password = _read_password()
     app = _app(database)
     with _session(app) as session:
         try:
@@ -350,6 +347,88 @@ def user_add(username, role, database):
         except AccountError as error:
             raise click.ClickException(str(error)) from None
     click.echo(f"added {role} {username!r}")
+
+
+@user.command("list")
+@db_option
+def user_list(database):
+    """List the accounts: name, role, and whether an API token is set.
+
+    Example:
+
+        labeler user list
+    """
+    from sqlmodel import select
+
+    from labeler.models import User
+
+    app = _app(database)
+    with _session(app) as session:
+        for account in session.exec(select(User).order_by(User.username)):
+            click.echo(f"{account.username}\t{account.role}\t{'token' if account.api_token_hash else '-'}")
+
+
+@user.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(ROLES))
+@db_option
+def user_set_role(username, role, database):
+    """Change a user's role (the last admin stays an admin).
+
+    Example:
+
+        labeler user set-role ana reviewer
+    """
+    from labeler.auth import set_role
+
+    app = _app(database)
+    with _session(app) as session:
+        try:
+            set_role(session, _user(session, username), role)
+            session.commit()
+        except AccountError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"{username!r} is now {role}")
+
+
+@user.command("reset-password")
+@click.argument("username")
+@db_option
+def user_reset_password(username, database):
+    """Set a new password, read from a prompt or from stdin when it is not a terminal.
+
+    Example:
+
+        printf 'new secret\\n' | labeler user reset-password ana
+    """
+    from labeler.auth import set_password
+
+    password = _read_password()
+    app = _app(database)
+    with _session(app) as session:
+        try:
+            set_password(session, _user(session, username), password)
+            session.commit()
+        except AccountError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"new password set for {username!r}")
+
+
+def _user(session, username: str):
+    from sqlmodel import select
+
+    from labeler.models import User
+
+    account = session.exec(select(User).where(User.username == username)).first()
+    if account is None:
+        raise click.ClickException(f"no user named {username!r}")
+    return account
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\n")
 
 
 @user.command("token")
@@ -363,17 +442,11 @@ def user_token(username, database):
         labeler user token ana
         curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:5000/api/v1/projects
     """
-    from sqlmodel import select
-
     from labeler.auth import issue_token
-    from labeler.models import User
 
     app = _app(database)
     with _session(app) as session:
-        account = session.exec(select(User).where(User.username == username)).first()
-        if account is None:
-            raise click.ClickException(f"no user named {username!r}")
-        token = issue_token(session, account)
+        token = issue_token(session, _user(session, username))
         session.commit()
     click.echo(token)
 

@@ -114,3 +114,20 @@ def test_agreement_between_two_annotators(database_url, session, tmp_path):
     table = invoke(database_url, "agreement", "--project", "Agree").output
     assert "entity: 4 spans; F1 exact 1.000, overlapping 1.000; kappa 0.333" in table
     assert "  ana       —   1.000" in table
+
+
+def test_user_list_set_role_and_reset_password(database_url, session):
+    from labeler.auth import authenticate
+    assert invoke(database_url, "user", "add", "boss", "--role", "admin", input="boss-pass\n").exit_code == 0
+    assert invoke(database_url, "user", "add", "ana", input="old-pass\n").exit_code == 0
+    listed = invoke(database_url, "user", "list").output.splitlines()
+    assert listed == ["ana\tannotator\t-", "boss\tadmin\t-"]
+    assert invoke(database_url, "user", "set-role", "ana", "reviewer").output.strip() == "'ana' is now reviewer"
+    last = CliRunner().invoke(main, ["user", "set-role", "boss", "annotator", "--db", database_url])
+    assert last.exit_code != 0 and "last admin" in last.output
+    assert CliRunner().invoke(main, ["user", "set-role", "zoe", "admin", "--db", database_url]).exit_code != 0
+    assert invoke(database_url, "user", "reset-password", "ana", input="new-pass\n").exit_code == 0
+    session.expire_all()
+    assert authenticate(session, "ana", "new-pass") is not None and authenticate(session, "ana", "old-pass") is None
+    short = CliRunner().invoke(main, ["user", "reset-password", "ana", "--db", database_url], input="x\n")
+    assert short.exit_code != 0 and "at least" in short.output
