@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from labeler import htmx, reading, schema
 from labeler.db import get_session
 from labeler.labels import labels_in_use, save_schema
+from labeler.reports import agreement_report
 from labeler.views import SAVED_EVENT, page_or_fragment, project_or_404
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
@@ -81,3 +82,16 @@ def save_labels(slug: str):
         flash("Labels saved.")
         return redirect(url_for("projects.labels", slug=project.slug), code=303)
     return _label_form(project, schema.schema_fields(project.label_schema), [], message="Labels saved")
+
+
+@bp.get("/<slug>/agreement")
+def agreement(slug: str):
+    """Show how much the project's annotators agree: pairwise matrix, per label and per language."""
+    project = project_or_404(slug)
+    if g.user.role not in ("admin", "reviewer"):
+        abort(403, description="Only reviewers and admins see the agreement of a project.")
+    result = agreement_report(get_session(), project)
+    pairs = {(p["a"], p["b"]): p for p in result["pairs"]}
+    pairs.update({(p["b"], p["a"]): p for p in result["pairs"]})
+    return page_or_fragment("projects/agreement.html", "projects/agreement.html", project=project, result=result,
+                            pairs=pairs)
