@@ -272,6 +272,54 @@ def agreement_command(project_name, output_format, database):
     click.echo(json.dumps(result, indent=2) if output_format == "json" else agreement_table(result), nl=False)
 
 
+@main.command("assign")
+@click.option("--project", "project_name", required=True, help="Project name.")
+@click.option("--group", "group_key", default=None, help="Assign this group (with --user).")
+@click.option("--user", "username", default=None, help="To this annotator (with --group).")
+@click.option("--per-group", type=int, default=None, help="Give every group this many annotators, least loaded first.")
+@click.option("--close", "visibility", flag_value="close", default=None,
+              help="From now on annotators see only the groups assigned to them.")
+@click.option("--open", "visibility", flag_value="open", help="Annotators see every group of the project again.")
+@db_option
+def assign_command(project_name, group_key, username, per_group, visibility, database):
+    """Assign groups to annotators, by hand or N per group, and print everyone's queue.
+
+    Example:
+
+        labeler assign --project "News" --per-group 2 --close
+        labeler assign --project "News" --group news-07 --user ana
+    """
+    from sqlmodel import select
+
+    from labeler import assignments
+    from labeler.models import User
+
+    if (group_key is None) != (username is None):
+        raise click.ClickException("give --group and --user together")
+    app = _app(database)
+    with _session(app) as session:
+        project = _project(session, project_name)
+        try:
+            if group_key is not None:
+                (group,) = _groups(session, project, group_key)
+                assignments.assign(session, group, _user(session, username))
+            if per_group is not None:
+                made = assignments.assign_evenly(session, project, per_group, list(session.exec(select(User))))
+                click.echo(f"{made} new assignments", err=True)
+        except assignments.AssignmentError as error:
+            raise click.ClickException(str(error)) from None
+        if visibility is not None:
+            project.is_open = visibility == "open"
+            session.add(project)
+        session.commit()
+        click.echo(f"project {project.name!r} is {'open to every annotator' if project.is_open else 'closed: annotators see their assignments'}")
+        for user in session.exec(select(User).where(User.role == "annotator").order_by(User.username)):
+            mine = assignments.queue(session, user, project)
+            if mine:
+                done = sum(a.status == "submitted" for _, a in mine)
+                click.echo(f"{user.username}\t{done}/{len(mine)} submitted\t" + " ".join(g.key for g, _ in mine))
+
+
 @main.command("backup")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="The backup file to create.")
 @db_option

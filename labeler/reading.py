@@ -99,13 +99,16 @@ def project_summaries(session: Session) -> list[dict]:
 
 
 def group_summaries(session: Session, project: Project, query: str = "", page: int = 1,
-                    per_page: int = GROUPS_PER_PAGE) -> tuple[list[dict], int]:
+                    per_page: int = GROUPS_PER_PAGE, only: set[int] | None = None) -> tuple[list[dict], int]:
     """Return one page of the project's groups with their languages and paragraph counts, and the match count.
 
     :param query: keeps groups whose key or name contains it (case-insensitive).
     :param page: 1-based page of ``per_page`` groups.
+    :param only: keeps only these group ids (what an annotator may see); None keeps all.
     """
     condition = Group.project_id == project.id
+    if only is not None:
+        condition = condition & Group.id.in_(only)
     if query:
         pattern = f"%{query.lower()}%"
         condition = condition & (func.lower(Group.key).like(pattern) | func.lower(Group.name).like(pattern))
@@ -246,9 +249,14 @@ def row_count(session: Session, group: Group) -> int:
     return session.exec(select(func.count(AlignmentRow.id)).where(AlignmentRow.group_id == group.id)).one()
 
 
-def neighbours(session: Session, group: Group) -> tuple[Group | None, Group | None, int, int]:
-    """Return the previous and next group of the project (by key), this group's 1-based number and the total."""
+def neighbours(session: Session, group: Group, only: set[int] | None = None) -> tuple[Group | None, Group | None, int, int]:
+    """Return the previous and next group of the project (by key), this group's 1-based number and the total.
+
+    :param only: the group ids the reader may open (None: all).
+    """
     same_project = Group.project_id == group.project_id
+    if only is not None:
+        same_project = same_project & Group.id.in_(only)
     previous = session.exec(
         select(Group).where(same_project, Group.key < group.key).order_by(Group.key.desc()).limit(1)
     ).first()

@@ -1,13 +1,13 @@
 """Views: one blueprint per resource. Helpers shared by all of them live here."""
 
-from flask import Flask, abort, jsonify, make_response, render_template, request
+from flask import Flask, abort, g, jsonify, make_response, render_template, request
 from urllib.parse import quote
 import zlib
 
 from werkzeug.exceptions import HTTPException
 from sqlmodel import select
 
-from labeler import htmx
+from labeler import assignments, htmx
 from labeler.db import get_session
 from labeler.models import Group, Project
 from labeler.schema import ENTITY_TYPES
@@ -28,15 +28,17 @@ def page_or_fragment(page_template: str, fragment_template: str, **context):
 
 
 def project_or_404(slug: str) -> Project:
+    """The project, if the user may see it (an annotator of a closed project needs an assignment in it)."""
     project = get_session().exec(select(Project).where(Project.slug == slug)).first()
-    if project is None:
+    if project is None or not assignments.may_see_project(get_session(), g.user, project):
         abort(404, description=f"No project {slug!r}.")
     return project
 
 
 def group_or_404(project: Project, key: str) -> Group:
+    """The group, if the user may see it: every route of a group goes through here."""
     group = get_session().exec(select(Group).where(Group.project_id == project.id, Group.key == key)).first()
-    if group is None:
+    if group is None or not assignments.may_see_group(get_session(), g.user, project, group):
         abort(404, description=f"No group {key!r} in project {project.name!r}.")
     return group
 

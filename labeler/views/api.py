@@ -10,7 +10,7 @@ from importlib import resources
 from flask import Blueprint, abort, g, jsonify, make_response, request
 from sqlmodel import select
 
-from labeler import annotations, reading, suggestions
+from labeler import annotations, assignments, reading, suggestions
 from labeler.alignment import current_documents
 from labeler.db import get_session
 from labeler.export import ExportError, export
@@ -49,7 +49,9 @@ def openapi():
 @bp.get("/projects")
 def projects():
     """List the projects."""
-    summaries = reading.project_summaries(get_session())
+    session = get_session()
+    summaries = [item for item in reading.project_summaries(session)
+                 if assignments.may_see_project(session, g.user, item["project"])]
     return jsonify(projects=[{"name": item["project"].name, "slug": item["project"].slug,
                               "groups": item["groups"], "documents": item["documents"]} for item in summaries])
 
@@ -62,7 +64,9 @@ def groups(slug: str):
     if not raw.isdigit() or int(raw) < 1:
         abort(422, description="page is a whole number from 1")
     page = int(raw)
-    found, total = reading.group_summaries(get_session(), project, request.args.get("q", "")[:200], page, PAGE_SIZE)
+    session = get_session()
+    found, total = reading.group_summaries(session, project, request.args.get("q", "")[:200], page, PAGE_SIZE,
+                                           only=assignments.visible_group_ids(session, g.user, project))
     return jsonify(total=total, page=page, groups=[
         {"key": item["group"].key, "name": item["group"].name, "rows": item["rows"], "confirmed": item["confirmed"],
          "documents": item["documents"]}

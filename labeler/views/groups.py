@@ -1,8 +1,8 @@
 """Groups: the side-by-side page where annotators read and label a group."""
 
-from flask import Blueprint, g, current_app, render_template, request
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from labeler import reading
+from labeler import assignments, reading
 from labeler.db import get_session
 from labeler.views import group_or_404, page_or_fragment, project_or_404
 
@@ -19,11 +19,34 @@ def show(slug: str, key: str):
     limit = current_app.config["ROWS_PER_PAGE"]
     rows = reading.rows(session, group, documents, None, limit, g.user.id)
     total = reading.row_count(session, group)
-    previous, following, number, count = reading.neighbours(session, group)
+    previous, following, number, count = reading.neighbours(
+        session, group, assignments.visible_group_ids(session, g.user, project))
+    assignments.start(session, g.user, group)
+    session.commit()
     return page_or_fragment(
         "groups/show.html", "partials/group_grid.html", project=project, group=group, columns=columns, rows=rows,
         limit=limit, total=total, previous=previous, following=following, number=number, count=count,
+        assignment=assignments.assignment_of(session, g.user, group),
     )
+
+
+@bp.post("/<key>/submit")
+def submit(slug: str, key: str):
+    """Submit your work on this group and go on to the next group of your queue."""
+    session = get_session()
+    project = project_or_404(slug)
+    group = group_or_404(project, key)
+    try:
+        assignments.submit(session, g.user, group)
+    except assignments.AssignmentError as error:
+        abort(409, description=str(error))
+    session.commit()
+    following = assignments.next_group(session, g.user, project)
+    if following is None:
+        flash(f"Submitted {group.name}. Your queue in this project is done.")
+        return redirect(url_for("projects.show", slug=project.slug), code=303)
+    flash(f"Submitted {group.name}. Next in your queue: {following.name}.")
+    return redirect(url_for("groups.show", slug=project.slug, key=following.key), code=303)
 
 
 @bp.get("/<key>/rows")

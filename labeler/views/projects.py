@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
-from labeler import htmx, reading, schema
+from labeler import assignments, htmx, reading, schema
 from labeler.db import get_session
 from labeler.labels import labels_in_use, save_schema
 from labeler.reports import agreement_report
@@ -17,7 +17,9 @@ bp = Blueprint("projects", __name__, url_prefix="/projects")
 @bp.get("/")
 def index():
     """List the projects."""
-    summaries = reading.project_summaries(get_session())
+    session = get_session()
+    summaries = [item for item in reading.project_summaries(session)
+                 if assignments.may_see_project(session, g.user, item["project"])]
     return page_or_fragment("projects/index.html", "partials/project_list.html", summaries=summaries)
 
 
@@ -27,10 +29,14 @@ def show(slug: str):
     project = project_or_404(slug)
     query = request.args.get("q", "").strip()[:200]
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    groups, total = reading.group_summaries(get_session(), project, query, page)
+    session = get_session()
+    groups, total = reading.group_summaries(session, project, query, page,
+                                            only=assignments.visible_group_ids(session, g.user, project))
     pages = max((total + reading.GROUPS_PER_PAGE - 1) // reading.GROUPS_PER_PAGE, 1)
+    mine = assignments.queue(session, g.user, project)
     return page_or_fragment("projects/show.html", "partials/group_table.html", project=project, groups=groups,
-                            total=total, query=query, page=page, pages=pages)
+                            total=total, query=query, page=page, pages=pages, queue=mine,
+                            next_group=assignments.next_group(session, g.user, project))
 
 
 def _usage(in_use) -> dict[str, list[tuple[str, int]]]:

@@ -12,6 +12,11 @@
     toast.timer = setTimeout(function () { box.hidden = true; }, isError ? 6000 : 2500);
   }
   window.labelerToast = toast;
+  // A message the server rendered into the page (after a redirect) goes away like any other.
+  (function () {
+    const box = document.getElementById("toast");
+    if (box && !box.hidden && box.textContent.trim()) toast.timer = setTimeout(function () { box.hidden = true; }, 5000);
+  })();
 
   // A save anywhere says what it did (the server names it in the labeler:saved event of HX-Trigger).
   document.body.addEventListener("labeler:saved", function (event) {

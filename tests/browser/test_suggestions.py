@@ -38,6 +38,7 @@ def test_accept_with_enter_and_reject_with_backspace(logged_in, page, session, t
     page.keyboard.press("Escape")
     page.keyboard.press("]")  # the keyboard path to the next suggestion
     expect(page.locator("#editor [data-suggestion] .surface")).to_have_text("Port Elin")
+    expect(page.locator("#editor [data-suggestion]")).to_be_visible()
     page.keyboard.press("Backspace")
     expect(page.locator("#toast")).to_contain_text("Rejected LOC")
     expect(english.locator(".run.suggested")).to_have_count(0)
