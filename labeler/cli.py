@@ -429,13 +429,7 @@ def user_set_role(username, role, database):
     """
     from labeler.auth import set_role
 
-    app = _app(database)
-    with _session(app) as session:
-        try:
-            set_role(session, _user(session, username), role)
-            session.commit()
-        except AccountError as error:
-            raise click.ClickException(str(error)) from None
+    _change_account(database, username, lambda session, account: set_role(session, account, role))
     click.echo(f"{username!r} is now {role}")
 
 
@@ -452,14 +446,19 @@ def user_reset_password(username, database):
     from labeler.auth import set_password
 
     password = _read_password()
+    _change_account(database, username, lambda session, account: set_password(session, account, password))
+    click.echo(f"new password set for {username!r}")
+
+
+def _change_account(database, username: str, change) -> None:
+    """Apply ``change(session, account)`` to an existing account and commit, or fail with a clean message."""
     app = _app(database)
     with _session(app) as session:
         try:
-            set_password(session, _user(session, username), password)
+            change(session, _user(session, username))
             session.commit()
         except AccountError as error:
             raise click.ClickException(str(error)) from None
-    click.echo(f"new password set for {username!r}")
 
 
 def _user(session, username: str):
