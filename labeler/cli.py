@@ -320,6 +320,30 @@ def assign_command(project_name, group_key, username, per_group, visibility, dat
                 click.echo(f"{user.username}\t{done}/{len(mine)} submitted\t" + " ".join(g.key for g, _ in mine))
 
 
+@main.command("adjudicate")
+@click.option("--project", "project_name", required=True, help="Project name.")
+@click.option("--group", "group_key", default=None, help="Only this group (its key).")
+@db_option
+def adjudicate_command(project_name, group_key, database):
+    """Put into the gold set every place that all of a group's annotators labelled alike, and say how many
+    places per group still wait for a reviewer.
+
+    Example:
+
+        labeler adjudicate --project "News"
+    """
+    from labeler.adjudication import disputed_count, premerge
+
+    app = _app(database)
+    with _session(app) as session:
+        project = _project(session, project_name)
+        for group in _groups(session, project, group_key):
+            added = premerge(session, group)
+            waiting, total = disputed_count(session, group)
+            click.echo(f"{group.key}\t{added} agreed spans merged into gold\t{waiting} of {total} places wait for a reviewer")
+        session.commit()
+
+
 @main.command("backup")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="The backup file to create.")
 @db_option

@@ -1,0 +1,85 @@
+"""Adjudication: agreed places go into the gold set in advance; a reviewer decides the rest."""
+
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+from sqlmodel import select
+
+from labeler import adjudication, annotations
+from labeler.annotations import SpanError
+from labeler.auth import create_user
+from labeler.cli import main
+from labeler.export import export
+from labeler.models import Annotation, Document, Group, Project
+from tests.conftest import PASSWORD
+from tests.web.test_annotations import group  # noqa: F401 (fixture)
+
+
+def mark(session, user, surface, label, layer="entity", **extra):
+    project = session.exec(select(Project)).one()
+    bridge = session.exec(select(Group).where(Group.key == "bridge")).one()
+    document = session.exec(select(Document).where(Document.group_id == bridge.id, Document.origin == "en")).one()
+    start = document.text.index(surface)
+    return annotations.create(session, project, bridge, user.id, {
+        "document_id": document.id, "char_start": start, "char_end": start + len(surface), "surface": surface,
+        "layer": layer, "label": label, **extra})
+
+
+@pytest.fixture
+def two(session, group):
+    ana, ben = create_user(session, "ana", PASSWORD), create_user(session, "ben", PASSWORD)
+    reviewer = create_user(session, "rita", PASSWORD, "reviewer")
+    mark(session, ana, "Ana Ruiz", "PER")
+    mark(session, ben, "Ana Ruiz", "PER")            # agreed
+    mark(session, ana, "Port Elin", "LOC")
+    mark(session, ben, "Port Elin", "ORG")           # disputed label
+    mark(session, ana, "40 million euros", "MONEY")  # only one annotator
+    session.commit()
+    return {"ana": ana, "ben": ben, "rita": reviewer, "group": group}
+
+
+def gold(session):
+    session.expire_all()
+    return sorted((a.surface, a.label, a.status, a.decision) for a in session.exec(
+        select(Annotation).where(Annotation.annotator_id == None, Annotation.deleted_at == None)))  # noqa: E711
+
+
+def test_premerge_puts_unanimous_places_into_gold_once(session, two):
+    assert adjudication.premerge(session, two["group"]) == 1
+    assert gold(session) == [("Ana Ruiz", "PER", "accepted", "unanimous")]
+    assert adjudication.premerge(session, two["group"]) == 0
+    assert adjudication.disputed_count(session, two["group"]) == (2, 3)
+
+
+def test_a_reviewer_accepts_one_label_then_changes_their_mind(session, two):
+    places = {p.surface: p for p in adjudication.places(session, two["group"])}
+    port = places["Port Elin"]
+    assert not port.agreed and set(port.votes) == {"ana", "ben"}
+    adjudication.decide(session, two["group"], two["rita"], port.votes["ben"].id, accept=True)
+    assert gold(session) == [("Port Elin", "ORG", "accepted", "accepted")]
+    adjudication.decide(session, two["group"], two["rita"], port.votes["ana"].id, accept=True)
+    assert gold(session) == [("Port Elin", "LOC", "accepted", "accepted")]  # the earlier decision is replaced
+    money = places["40 million euros"]
+    adjudication.decide(session, two["group"], two["rita"], money.votes["ana"].id, accept=False)
+    assert ("40 million euros", "MONEY", "rejected", "rejected") in gold(session)
+    session.commit()
+    out = io.BytesIO()
+    export(session, session.exec(select(Project)).one(), out)
+    english = next(line for line in map(json.loads, out.getvalue().decode().splitlines()) if line["doc_id"] == "en")
+    assert [(e["surface"], e["label"], e["decided_by"]) for e in english["entities"]] == [("Port Elin", "LOC", "rita")]
+
+
+def test_only_reviewers_decide_and_only_annotators_spans(session, two):
+    places = {p.surface: p for p in adjudication.places(session, two["group"])}
+    with pytest.raises(SpanError, match="only reviewers"):
+        adjudication.decide(session, two["group"], two["ana"], places["Port Elin"].votes["ben"].id, True)
+    with pytest.raises(SpanError, match="no annotator's span"):
+        adjudication.decide(session, two["group"], two["rita"], 999999, True)
+
+
+def test_the_adjudicate_command(database_url, session, two):
+    result = CliRunner().invoke(main, ["adjudicate", "--project", "Bridge", "--db", database_url])
+    assert result.exit_code == 0, result.output
+    assert "bridge\t1 agreed spans merged into gold\t2 of 3 places wait for a reviewer" in result.output
