@@ -40,7 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
 
     from labeler import auth, security, views
-    from labeler.views import annotations, api, exports, groups, projects, rows
+    from labeler.views import annotations, api, exports, groups, projects, review, rows
 
     security.init_app(app)
     views.init_app(app)
@@ -52,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(annotations.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(review.bp)
 
     @app.get("/")
     def index():

@@ -83,3 +83,31 @@ def test_the_adjudicate_command(database_url, session, two):
     result = CliRunner().invoke(main, ["adjudicate", "--project", "Bridge", "--db", database_url])
     assert result.exit_code == 0, result.output
     assert "bridge\t1 agreed spans merged into gold\t2 of 3 places wait for a reviewer" in result.output
+
+
+def test_the_review_page_premerges_and_lets_a_reviewer_decide(client, session, two):
+    from tests.conftest import AuthActions
+    auth = AuthActions(client)
+    auth.login("rita")
+    page = client.get("/projects/bridge/groups/bridge/review")
+    assert page.status_code == 200
+    assert "2 of 3 places wait for a decision" in page.text
+    assert gold(session) == [("Ana Ruiz", "PER", "accepted", "unanimous")]
+    port = next(p for p in adjudication.places(session, two["group"]) if p.surface == "Port Elin")
+    response = auth.post(f"/projects/bridge/groups/bridge/review/{port.votes['ben'].id}/accept",
+                         headers={"HX-Request": "true"})
+    assert response.status_code == 200 and 'class="place decided"' in response.text and "by rita" in response.text
+    assert json.loads(response.headers["HX-Trigger"])["labeler:saved"]["message"] == "Gold: ORG"
+    assert ("Port Elin", "ORG", "accepted", "accepted") in gold(session)
+    assert 'href="/projects/bridge/groups/bridge/review"' in client.get("/projects/bridge/groups/bridge").text
+
+
+def test_annotators_cannot_review(client, session, two):
+    from tests.conftest import AuthActions
+    auth = AuthActions(client)
+    auth.login("ana")
+    assert client.get("/projects/bridge/groups/bridge/review").status_code == 403
+    place = adjudication.places(session, two["group"])[0]
+    vote = next(iter(place.votes.values()))
+    assert auth.post(f"/projects/bridge/groups/bridge/review/{vote.id}/accept").status_code == 403
+    assert 'href="/projects/bridge/groups/bridge/review"' not in client.get("/projects/bridge/groups/bridge").text
