@@ -12,7 +12,7 @@ from typing import Any, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlmodel import Session, select
 
-from labeler.models import Annotation, Concept, Document, Event, Group, Project, Segment
+from labeler.models import INT_MAX, Annotation, Concept, Document, Event, Group, Project, Segment
 
 ATTRS_MAX_BYTES = 4096
 NOTE_MAX = 2000
@@ -40,9 +40,9 @@ class Conflict(SpanError):
 class SpanCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    document_id: int
-    char_start: int = Field(ge=0)
-    char_end: int = Field(gt=0)
+    document_id: int = Field(ge=-INT_MAX, le=INT_MAX)  # any id the database can hold; one not there is a 404
+    char_start: int = Field(ge=0, le=INT_MAX)
+    char_end: int = Field(gt=0, le=INT_MAX)
     surface: str = Field(min_length=1, max_length=20000)
     layer: str
     label: str = Field(min_length=1, max_length=200)
@@ -60,12 +60,12 @@ class SpanCreate(BaseModel):
 class SpanUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=INT_MAX)
     label: Optional[str] = Field(default=None, min_length=1, max_length=200)
     severity: Optional[str] = None
     attrs: Optional[dict[str, Any]] = None
-    concept_id: Optional[int] = None
-    counterpart_id: Optional[int] = None
+    concept_id: Optional[int] = Field(default=None, ge=-INT_MAX, le=INT_MAX)
+    counterpart_id: Optional[int] = Field(default=None, ge=-INT_MAX, le=INT_MAX)
     clear_concept: bool = False
     clear_counterpart: bool = False
 
@@ -150,11 +150,11 @@ def _log(session: Session, user_id: int, group_id: int, action: str, annotation:
                       object_id=annotation.id, before=before, after=after))
 
 
-def create(session: Session, project: Project, group: Group, user_id: int, data: dict) -> Annotation:
-    """Create a span for ``user_id``.
+def validated_span(session: Session, project: Project, group: Group, data: dict):
+    """Check a new span against the group's text and the project's labels.
 
     :param data: the fields of ``SpanCreate``.
-    :returns: the new annotation (flushed; the caller commits).
+    :returns: the parsed span, its document, its paragraph and its checked attributes.
     :raises SpanError: on any bad input, with a message for the person.
     """
     span = parse(SpanCreate, data)
@@ -168,7 +168,17 @@ def create(session: Session, project: Project, group: Group, user_id: int, data:
         raise SpanError(f"the text at {span.char_start}–{span.char_end} is {actual!r}, not {span.surface!r}: "
                         "the offsets must count code points")
     attrs = _check_label(project, span.layer, span.label, span.severity, span.attrs)
-    segment = _segment_of(session, document, span.char_start, span.char_end)
+    return span, document, _segment_of(session, document, span.char_start, span.char_end), attrs
+
+
+def create(session: Session, project: Project, group: Group, user_id: int, data: dict) -> Annotation:
+    """Create a span for ``user_id``.
+
+    :param data: the fields of ``SpanCreate``.
+    :returns: the new annotation (flushed; the caller commits).
+    :raises SpanError: on any bad input, with a message for the person.
+    """
+    span, document, segment, attrs = validated_span(session, project, group, data)
     twin = session.exec(select(Annotation.id).where(
         Annotation.document_id == document.id, Annotation.char_start == span.char_start,
         Annotation.char_end == span.char_end, Annotation.layer == span.layer, Annotation.label == span.label,
@@ -355,8 +365,9 @@ def search_concepts(session: Session, project: Project, kind: str | None, query:
     if kind in ("entity", "claim"):
         condition = condition & (Concept.kind == kind)
     if query:
-        pattern = f"%{query.lower()}%"
-        condition = condition & (func.lower(Concept.name).like(pattern) | func.lower(func.coalesce(Concept.kb_id, "")).like(pattern))
+        needle = query.lower()  # autoescape: % and _ are text, and a backslash is no escape on PostgreSQL either
+        condition = condition & (func.lower(Concept.name).contains(needle, autoescape=True)
+                                 | func.lower(func.coalesce(Concept.kb_id, "")).contains(needle, autoescape=True))
     return list(session.exec(select(Concept).where(condition).order_by(Concept.name).limit(limit)))
 
 

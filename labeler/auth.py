@@ -4,6 +4,7 @@ import hashlib
 import secrets
 import threading
 import time
+import unicodedata
 from collections import defaultdict, deque
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, session, url_for
@@ -76,6 +77,9 @@ def create_user(session: Session, username: str, password: str, role: str = "ann
     username = username.strip()
     if not username or len(username) > USERNAME_MAX or any(ch.isspace() for ch in username):
         raise AccountError(f"a user name is 1 to {USERNAME_MAX} characters without spaces")
+    if any(unicodedata.category(ch).startswith("C") for ch in username):
+        # Control and format characters (bidi overrides, zero-width joiners) let one name pass for another.
+        raise AccountError("a user name cannot contain control or invisible formatting characters")
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
     if len(password) < PASSWORD_MIN:
@@ -200,7 +204,8 @@ def login():
                 session.clear()
                 session["user_id"] = user.id
                 return redirect(_safe_next(request.form.get("next")))
-    return render_template("login.html", error=error, next=request.values.get("next", "")), status
+    headers = {"Retry-After": str(wait)} if status == 429 else {}
+    return render_template("login.html", error=error, next=request.values.get("next", "")), status, headers
 
 
 @bp.post("/logout")

@@ -1,12 +1,19 @@
 """Backups of a SQLite database with SQLite's online backup API: consistent while the server writes.
 
 PostgreSQL has its own tools (``pg_dump`` / ``pg_restore``, see the README); these functions refuse other URLs.
+
+Both directions write a ``.partial`` file next to the target, check it, and only then rename it into place, so a
+backup or restore that fails (a full disk, a kill, a bad file) leaves no half-written database behind. A backup is
+one self-contained file (rollback-journal mode, not WAL), so it can be copied alone and read from read-only media.
 """
 
+import os
 import sqlite3
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+
+LABELER_TABLES = {"alembic_version", "annotation", "document"}
 
 
 class BackupError(ValueError):
@@ -27,30 +34,55 @@ def sqlite_path(url: str) -> Path:
     return Path(parsed.database)
 
 
-def backup(url: str, target: Path) -> int:
-    """Copy the database at ``url`` into ``target`` (a new file), page by page, while others keep writing.
+def _read_only(path: Path) -> sqlite3.Connection:
+    # A URI, so that the file is never created or written; as_uri() escapes '?', '#' and '%' in the path.
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
 
-    :returns: the size of the backup in bytes.
-    :raises BackupError: when ``target`` exists or the database is missing.
-    """
-    source_path = sqlite_path(url)
-    if not source_path.exists():
-        raise BackupError(f"no database at {source_path}")
-    if target.exists():
-        raise BackupError(f"{target} exists; choose a new file name")
-    partial = target.with_name(target.name + ".partial")
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+
+def _copy(source: sqlite3.Connection, partial: Path, pages: int = -1) -> None:
+    """Copy ``source`` into the new file ``partial``, as one file in rollback-journal mode, and check it."""
     destination = sqlite3.connect(partial)
     try:
         # Small steps let writers in between; the API restarts the copy by itself when a writer changed a page.
-        source.backup(destination, pages=1024, sleep=0.005)
+        source.backup(destination, pages=pages, sleep=0.005)
+        destination.execute("PRAGMA journal_mode = DELETE")
         check = destination.execute("PRAGMA integrity_check").fetchone()[0]
         if check != "ok":
             raise BackupError(f"the copy failed its integrity check: {check}")
     finally:
         destination.close()
-        source.close()
-    partial.rename(target)
+
+
+def _check_folder(target: Path) -> None:
+    if not target.parent.is_dir():
+        raise BackupError(f"no folder {target.parent}; create it first")
+
+
+def backup(url: str, target: Path) -> int:
+    """Copy the database at ``url`` into ``target`` (a new file), page by page, while others keep writing.
+
+    :returns: the size of the backup in bytes.
+    :raises BackupError: when ``target`` exists, its folder does not, the database is missing or cannot be read.
+    """
+    source_path = sqlite_path(url)
+    if not source_path.is_file():
+        raise BackupError(f"no database at {source_path}")
+    if target.exists():
+        raise BackupError(f"{target} exists; choose a new file name")
+    _check_folder(target)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    try:
+        source = _read_only(source_path)
+        try:
+            _copy(source, partial, pages=1024)
+        finally:
+            source.close()
+        partial.rename(target)
+    except sqlite3.Error as error:
+        raise BackupError(f"cannot back up {source_path} to {target}: {error}") from None
+    finally:
+        partial.unlink(missing_ok=True)
     return target.stat().st_size
 
 
@@ -61,27 +93,33 @@ def restore(backup_file: Path, url: str, force: bool = False) -> None:
     :raises BackupError: when the backup is not a sound labeler database, or the target exists without force.
     """
     target = sqlite_path(url)
-    if not backup_file.exists():
+    if not backup_file.is_file():
         raise BackupError(f"no backup at {backup_file}")
-    source = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
+    if target.exists() and not force:
+        raise BackupError(f"{target} exists; pass --force to replace it")
+    _check_folder(target)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
     try:
+        source = _read_only(backup_file)
         try:
-            check = source.execute("PRAGMA integrity_check").fetchone()[0]
-            tables = {row[0] for row in source.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        except sqlite3.DatabaseError as error:
-            raise BackupError(f"{backup_file} is not a SQLite database: {error}") from None
-        if check != "ok":
-            raise BackupError(f"{backup_file} fails its integrity check: {check}")
-        if not {"alembic_version", "annotation", "document"} <= tables:
-            raise BackupError(f"{backup_file} is not a labeler database")
-        if target.exists() and not force:
-            raise BackupError(f"{target} exists; pass --force to replace it")
-        for suffix in ("-wal", "-shm"):
-            Path(f"{target}{suffix}").unlink(missing_ok=True)
-        destination = sqlite3.connect(target)
-        try:
-            source.backup(destination)
+            try:
+                check = source.execute("PRAGMA integrity_check").fetchone()[0]
+                tables = {row[0] for row in source.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            except sqlite3.DatabaseError as error:
+                raise BackupError(f"{backup_file} is not a SQLite database: {error}") from None
+            if check != "ok":
+                raise BackupError(f"{backup_file} fails its integrity check: {check}")
+            if not LABELER_TABLES <= tables:
+                raise BackupError(f"{backup_file} is not a labeler database")
+            _copy(source, partial)
         finally:
-            destination.close()
+            source.close()
+        # The old database's journal belongs to the old file: it must not be replayed into the restored one.
+        for suffix in ("-wal", "-shm", "-journal"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        os.replace(partial, target)
+    except sqlite3.Error as error:
+        raise BackupError(f"cannot restore {backup_file} into {target}: {error}") from None
     finally:
-        source.close()
+        partial.unlink(missing_ok=True)

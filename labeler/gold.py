@@ -87,6 +87,7 @@ def parse_labels(record: dict, path: Path | str, line: int) -> GoldLabels:
                   f"{key} {name}: annotators must be a list of names", line)
             spans.append({**item, "layer": layer})
     concepts = {}
+    _fail(not isinstance(record.get("concepts", []) or [], list), "concepts must be a list", line)
     for concept in record.get("concepts", []) or []:
         _fail(not (isinstance(concept, dict) and isinstance(concept.get("id"), str) and isinstance(
             concept.get("name"), str) and concept.get("kind") in ("entity", "claim")),

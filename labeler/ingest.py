@@ -122,8 +122,15 @@ def _read_manifest(folder: Path) -> dict:
     except (TextError, json.JSONDecodeError) as error:
         line = getattr(error, "lineno", None) or getattr(error, "line", None)
         raise ImportProblem(path, f"not valid JSON: {getattr(error, 'msg', error)}", line) from None
+    shape = 'expected {"name": ..., "documents": {"file.txt": {"lang": ..., "role": ..., "title": ...}}}'
     if not isinstance(manifest, dict) or not isinstance(manifest.get("documents", {}), dict):
-        raise ImportProblem(path, 'expected {"name": ..., "documents": {"file.txt": {"lang": ...}}}')
+        raise ImportProblem(path, shape)
+    for name, meta in manifest.get("documents", {}).items():
+        if not isinstance(meta, dict):
+            raise ImportProblem(path, f"{name!r}: {shape}")
+        wrong = [key for key in ("lang", "role", "title") if meta.get(key) is not None and not isinstance(meta[key], str)]
+        if wrong:
+            raise ImportProblem(path, f"{name!r}: {', '.join(wrong)} must be text")
     return manifest
 
 

@@ -28,6 +28,10 @@ CONCEPT_KINDS = ("entity", "claim")
 LAYERS = ("entity", "claim", "error")
 ANNOTATION_STATUSES = ("suggested", "accepted", "rejected")
 ASSIGNMENT_STATUSES = ("todo", "in_progress", "submitted")
+# The largest integer a column holds (PostgreSQL's INTEGER is 32-bit, SQLite's 64-bit): request input is checked
+# against it, because a larger number makes the database fail (OverflowError, "integer out of range") instead of
+# finding nothing.
+INT_MAX = 2**31 - 1
 
 
 def utcnow() -> datetime:

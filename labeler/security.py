@@ -5,9 +5,14 @@ through ``hx-headers``), so every htmx request is covered too.
 """
 
 import hmac
+import json
 import secrets
 
 from flask import Flask, abort, request, session
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.routing import IntegerConverter
+
+from labeler.models import INT_MAX
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRFToken"
@@ -36,6 +41,30 @@ def check_csrf() -> None:
         abort(400, description="The form has expired or was not sent by this site. Reload the page and try again.")
 
 
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` in every route, limited to what the database can hold: a larger number in a URL is a 404."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=INT_MAX, signed=False):  # noqa: A002 (werkzeug's names)
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, refusing request bodies whose strings are not Unicode text.
+
+    JSON escapes can spell lone surrogates (``"\\ud800"``): Python accepts them, but no database, page or file can
+    store them as UTF-8, so they would fail deep inside a write (a 500). ``request.get_json`` turns the
+    ``ValueError`` into a 400, for every JSON endpoint at once.
+    """
+
+    def loads(self, s, **kwargs):
+        value = super().loads(s, **kwargs)
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("the JSON holds a lone surrogate (\\ud800 to \\udfff), which is not text") from None
+        return value
+
+
 def add_headers(response):
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -45,6 +74,12 @@ def add_headers(response):
 
 
 def init_app(app: Flask) -> None:
+    """Check CSRF before every request, add the headers after it, bound every ``<int:...>`` in a URL.
+
+    Runs before any blueprint is registered: the converter must be in the map when the rules are added.
+    """
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.json = StrictJSONProvider(app)
     app.before_request(check_csrf)
     app.after_request(add_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token

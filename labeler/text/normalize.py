@@ -39,7 +39,9 @@ def normalize(text: str) -> str:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise TextError("contains a NUL character: is this a binary file?", line=line)
-    text = text.removeprefix("\ufeff")
+    # Every leading BOM, not only the first: a file saved twice with one keeps a second, and normalising must
+    # be idempotent (a gold export's text is checked to be normal when it is imported again).
+    text = text.lstrip("\ufeff")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return unicodedata.normalize("NFC", text)
 

@@ -7,7 +7,7 @@ import zlib
 from werkzeug.exceptions import HTTPException
 from sqlmodel import select
 
-from labeler import assignments, htmx
+from labeler import assignments, htmx, links
 from labeler.db import get_session
 from labeler.models import Group, Project
 from labeler.schema import ENTITY_TYPES
@@ -71,3 +71,4 @@ def entity_class(label: str) -> str:
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, render_error)
     app.jinja_env.filters["entity_class"] = entity_class
+    app.jinja_env.filters["kb_url"] = links.kb_url

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from labeler import annotations, reading, suggestions
 from labeler.db import get_session
-from labeler.models import Annotation, Concept, Document, Segment
+from labeler.models import INT_MAX, Annotation, Concept, Document, Segment
 from labeler.views import SAVED_EVENT, group_or_404, project_or_404
 
 bp = Blueprint("annotations", __name__, url_prefix="/projects/<slug>/groups/<key>")
@@ -37,9 +37,12 @@ def _form() -> dict:
 
 def _int(value, name: str) -> int:
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         abort(422, description=f"{name} must be a whole number")
+    if abs(number) > INT_MAX:
+        abort(422, description=f"{name} is out of range")
+    return number
 
 
 def _refuse(error: annotations.SpanError):
@@ -121,10 +124,10 @@ def create(slug: str, key: str):
                            flash=annotation.id, status=201)
 
 
-def _json(text: str) -> dict:
+def _json(text) -> dict:
     try:
         value = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, TypeError):  # TypeError: a JSON body's attrs that is null, a number, a list
         abort(422, description="attrs must be a JSON object")
     if not isinstance(value, dict):
         abort(422, description="attrs must be a JSON object")

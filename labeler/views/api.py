@@ -14,7 +14,7 @@ from labeler import annotations, assignments, reading, suggestions
 from labeler.alignment import current_documents
 from labeler.db import get_session
 from labeler.export import ExportError, export
-from labeler.models import AlignmentMember, AlignmentRow, Segment
+from labeler.models import INT_MAX, AlignmentMember, AlignmentRow, Segment
 from labeler.views import group_or_404, project_or_404
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -61,7 +61,8 @@ def groups(slug: str):
     """List a project's groups, 100 a page (``?page=2``), optionally filtered by ``?q=``."""
     project = project_or_404(slug)
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
+    # isascii: "²".isdigit() is true, but int("²") fails.
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= INT_MAX // PAGE_SIZE:
         abort(422, description="page is a whole number from 1")
     page = int(raw)
     session = get_session()

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 
 from labeler import assignments, reading
 from labeler.db import get_session
+from labeler.models import INT_MAX
 from labeler.views import group_or_404, page_or_fragment, project_or_404
 
 bp = Blueprint("groups", __name__, url_prefix="/projects/<slug>/groups")
@@ -57,6 +58,8 @@ def rows(slug: str, key: str):
     group = group_or_404(project, key)
     columns, documents = reading.columns(session, group, g.user.id, project.label_schema.get("mqm_weights"))
     after = request.args.get("after", type=int)
+    if after is not None and abs(after) > INT_MAX:
+        abort(422, description="after is out of range")
     limit = current_app.config["ROWS_PER_PAGE"]
     rows = reading.rows(session, group, documents, after, limit, g.user.id)
     response = render_template("partials/rows.html", project=project, group=group, columns=columns, rows=rows,

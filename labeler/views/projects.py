@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from labeler import assignments, htmx, reading, schema
 from labeler.db import get_session
 from labeler.labels import labels_in_use, save_schema
+from labeler.models import INT_MAX
 from labeler.reports import agreement_report
 from labeler.views import SAVED_EVENT, page_or_fragment, project_or_404
 
@@ -28,7 +29,8 @@ def show(slug: str):
     """List a project's groups, filtered by ``q`` and paginated by ``page``."""
     project = project_or_404(slug)
     query = request.args.get("q", "").strip()[:200]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    # Past the last page shows an empty page; past what the database can count would fail, so it is clamped.
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), INT_MAX // reading.GROUPS_PER_PAGE)
     session = get_session()
     groups, total = reading.group_summaries(session, project, query, page,
                                             only=assignments.visible_group_ids(session, g.user, project))

@@ -84,7 +84,7 @@ def test_queue_next_group_and_submit(client, session, users, group):
     auth = AuthActions(client)
     auth.login("ann_user")
     page = client.get("/projects/bridge").text
-    assert "Your queue: 0 of 2 groups submitted" in page and "Next group: bridge →" in page
+    assert "Your queue: 0 of 2 groups submitted" in page and "Next group: <bdi>bridge</bdi> →" in page
     group_page = client.get("/projects/bridge/groups/bridge").text
     assert "Submit group" in group_page
     session.expire_all()

@@ -74,3 +74,43 @@ def test_restore_checks_the_backup_and_needs_force_to_replace(database_url, tmp_
     result = run("restore", str(tmp_path / "good.db"), "--db", database_url)
     assert result.exit_code == 1 and "--force" in result.output
     assert run("restore", str(tmp_path / "good.db"), "--db", database_url, "--force").exit_code == 0
+
+
+def test_a_backup_is_one_self_contained_file(database_url, tmp_path):
+    copy = tmp_path / "copy.db"
+    assert run("backup", "-o", str(copy), "--db", database_url).exit_code == 0
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith("copy")) == ["copy.db"]
+    target = tmp_path / "restored.db"
+    assert run("restore", str(copy), "--db", f"sqlite:///{target}").exit_code == 0
+    # Reading the backup (as restore does) leaves no -wal or -shm beside it: it can sit on read-only media.
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith("copy")) == ["copy.db"]
+    connection = sqlite3.connect(copy)
+    assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    connection.close()
+
+
+def test_paths_with_url_characters_back_up_and_restore(tmp_path, migrated_template):
+    import shutil
+
+    folder = tmp_path / "team #1 100%"
+    folder.mkdir()
+    shutil.copy(migrated_template, folder / "labeler.db")
+    url = f"sqlite:///{folder / 'labeler.db'}"
+    result = run("backup", "-o", str(folder / "copy%20#2.db"), "--db", url)
+    assert result.exit_code == 0, result.output
+    result = run("restore", str(folder / "copy%20#2.db"), "--db", f"sqlite:///{folder / 'new #3.db'}")
+    assert result.exit_code == 0, result.output
+    restored = sqlite3.connect(folder / "new #3.db")
+    assert restored.execute("SELECT count(*) FROM alembic_version").fetchone()[0] == 1
+    restored.close()
+
+
+def test_missing_folders_and_folders_given_as_files_are_clean_errors(database_url, tmp_path):
+    result = run("backup", "-o", str(tmp_path / "no" / "such" / "copy.db"), "--db", database_url)
+    assert result.exit_code == 1 and "no folder" in result.output
+    assert run("backup", "-o", str(tmp_path / "copy.db"), "--db", database_url).exit_code == 0
+    result = run("restore", str(tmp_path / "copy.db"), "--db", f"sqlite:///{tmp_path / 'no' / 'new.db'}")
+    assert result.exit_code == 1 and "no folder" in result.output
+    result = run("restore", str(tmp_path), "--db", f"sqlite:///{tmp_path / 'new.db'}")
+    assert result.exit_code == 1 and "no backup at" in result.output
+    assert not (tmp_path / "new.db").exists() and not (tmp_path / "new.db.partial").exists()
