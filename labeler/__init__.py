@@ -41,6 +41,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from labeler import auth, security, views
     from labeler.views import annotations, api, exports, groups, projects, review, rows
+    from labeler.views import admin as admin_views
+    from labeler.views import progress as progress_views
 
     security.init_app(app)
     views.init_app(app)
@@ -53,6 +55,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(exports.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(review.bp)
+    app.register_blueprint(admin_views.bp)
+    app.register_blueprint(progress_views.bp)
 
     @app.get("/")
     def index():

@@ -112,6 +112,10 @@ class AlignmentError(ValueError):
     """A correction that cannot be made (e.g. no row below to merge with); the message says why."""
 
 
+class NotInGroup(AlignmentError):
+    """A row or paragraph id that is not one of the group's: to the person asking, it does not exist (404)."""
+
+
 def _row_at(session: Session, group_id: int, position: int) -> AlignmentRow | None:
     return session.exec(
         select(AlignmentRow).where(AlignmentRow.group_id == group_id, AlignmentRow.position == position)
@@ -175,14 +179,14 @@ def member_row(session: Session, group_id: int, segment_id: int) -> tuple[Alignm
         .where(AlignmentMember.segment_id == segment_id, AlignmentRow.group_id == group_id)
     ).first()
     if found is None:
-        raise AlignmentError(f"paragraph {segment_id} is not in this group")
+        raise NotInGroup(f"paragraph {segment_id} is not in this group")
     return found
 
 
 def group_row(session: Session, group_id: int, row_id: int) -> AlignmentRow:
     row = session.get(AlignmentRow, row_id)
     if row is None or row.group_id != group_id:
-        raise AlignmentError(f"row {row_id} is not in this group")
+        raise NotInGroup(f"row {row_id} is not in this group")
     return row
 
 

@@ -41,6 +41,13 @@ def may_see_group(session: Session, user: User, project: Project, group: Group) 
     return visible is None or group.id in visible
 
 
+def set_open(session: Session, project: Project, is_open: bool) -> None:
+    """Open the project to every annotator, or close it: annotators then see only the groups assigned to them."""
+    project.is_open = is_open
+    session.add(project)
+    session.flush()
+
+
 def assign(session: Session, group: Group, user: User) -> Assignment:
     """Assign a group to an annotator (again: nothing changes).
 

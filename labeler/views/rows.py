@@ -37,7 +37,8 @@ def _answer(project, group, main_ids: list[int], other_ids: list[int] = (), dele
 
 def _refuse(error: alignment.AlignmentError):
     get_session().rollback()
-    abort(409, description=str(error))
+    # A row or paragraph of another group (or project) is not found here, like a span of another annotator.
+    abort(404 if isinstance(error, alignment.NotInGroup) else 409, description=str(error))
 
 
 @bp.post("/rows/<int:row_id>/confirm")

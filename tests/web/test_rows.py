@@ -122,7 +122,7 @@ def test_a_paragraph_of_another_group_is_refused(editor, session, group, tmp_pat
     import_documents(session, "Bridge", read_paths([path]))
     foreign = session.exec(select(Segment).order_by(Segment.id.desc())).first()
     response = editor.post(f"{URL}/paragraphs/{foreign.id}/detach")
-    assert response.status_code == 409 and "not in this group" in response.text
+    assert response.status_code == 404 and "not in this group" in response.text
 
 
 def test_corrections_need_the_csrf_token(editor, client, session, group):
