@@ -110,8 +110,9 @@ def group_summaries(session: Session, project: Project, query: str = "", page: i
     if only is not None:
         condition = condition & Group.id.in_(only)
     if query:
-        pattern = f"%{query.lower()}%"
-        condition = condition & (func.lower(Group.key).like(pattern) | func.lower(Group.name).like(pattern))
+        needle = query.lower()  # autoescape: % and _ are text, and a backslash is no escape on PostgreSQL either
+        condition = condition & (func.lower(Group.key).contains(needle, autoescape=True)
+                                 | func.lower(Group.name).contains(needle, autoescape=True))
     total = session.exec(select(func.count(Group.id)).where(condition)).one()
     groups = list(session.exec(
         select(Group).where(condition).order_by(Group.key).offset((page - 1) * per_page).limit(per_page)
@@ -227,12 +228,7 @@ def _with_paragraphs(session: Session, records: list[AlignmentRow], documents: l
     built = {record.id: Row(id=record.id, position=record.position, score=record.score, method=record.method,
                             status=record.status, cells=[Cell() for _ in documents]) for record in records}
     if records:
-        members = list(session.exec(
-            select(AlignmentMember.row_id, Segment)
-            .join(Segment, Segment.id == AlignmentMember.segment_id)
-            .where(AlignmentMember.row_id.in_(list(built)))
-            .order_by(Segment.document_id, Segment.position)
-        ))
+        members = row_members(session, list(built))
         spans = _span_views(session, documents, user_id, [segment.id for _, segment in members])
         for row_id, segment in members:
             index = column_of.get(segment.document_id)
@@ -243,6 +239,14 @@ def _with_paragraphs(session: Session, records: list[AlignmentRow], documents: l
                     runs(text, segment.char_start, spans.get(segment.id, [])),
                 ))
     return [built[record.id] for record in records]
+
+
+def row_members(session: Session, row_ids: list[int]) -> list[tuple[int, Segment]]:
+    """The paragraphs of these rows as ``(row id, paragraph)``, in document order."""
+    return list(session.exec(
+        select(AlignmentMember.row_id, Segment).join(Segment, Segment.id == AlignmentMember.segment_id)
+        .where(AlignmentMember.row_id.in_(row_ids)).order_by(Segment.document_id, Segment.position)
+    ))
 
 
 def row_count(session: Session, group: Group) -> int:

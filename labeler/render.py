@@ -29,6 +29,8 @@ class Run:
     spans: list[SpanView] = field(default_factory=list)
     starts: list[SpanView] = field(default_factory=list)  # spans that begin with this run (label chips)
     bands: dict[int, int] = field(default_factory=dict)  # span id → band within its layer
+    place: str = ""  # review: the key of the place the run's span belongs to
+    place_state: str = ""  # review: decided, agreed, partial, split or rejected
 
     @property
     def span_ids(self) -> str:
