@@ -197,3 +197,33 @@ def _label_summary(spans: list[Span], annotators: list[str], label: str) -> dict
     own = [s for s in spans if s.label == label]
     summary = _summary(own, annotators)
     return {"spans": summary["spans"], "exact_f1": summary["exact_f1"], "overlap_f1": summary["overlap_f1"]}
+
+
+def alignment_agreement(judgements: dict[str, dict[int, frozenset[int]]]) -> dict:
+    """Agreement on alignment corrections.
+
+    Rows are shared by a group's annotators, so what each annotator *said* is read from their corrections: a
+    paragraph that an annotator confirmed, moved, split off, merged or detached is judged to belong with the
+    other paragraphs of its row as they left it. For each pair of annotators, over the paragraphs both
+    judged: how many they placed alike (the same company), and the F1 of the links (pairs of paragraphs in
+    one row) each of them drew from those paragraphs.
+
+    :param judgements: annotator → paragraph → the other paragraphs of its row (their last judgement).
+    :returns: ``{annotators, pairs: [{a, b, paragraphs, placed_alike, link_f1}], paragraphs, placed_alike,
+        link_f1}``; the totals pool every pair (``None`` where there is nothing to compare).
+    """
+    annotators = sorted(judgements)
+    pairs = []
+    shared = alike = matched = drawn = 0
+    for a, b in combinations(annotators, 2):
+        common = set(judgements[a]) & set(judgements[b])
+        same = sum(1 for paragraph in common if judgements[a][paragraph] == judgements[b][paragraph])
+        links_a = {frozenset((p, q)) for p in common for q in judgements[a][p]}
+        links_b = {frozenset((p, q)) for p in common for q in judgements[b][p]}
+        both = len(links_a & links_b)
+        pairs.append({"a": a, "b": b, "paragraphs": len(common),
+                      "placed_alike": same / len(common) if common else None,
+                      "link_f1": 2 * both / (len(links_a) + len(links_b)) if links_a or links_b else None})
+        shared, alike, matched, drawn = shared + len(common), alike + same, matched + both, drawn + len(links_a) + len(links_b)
+    return {"annotators": annotators, "pairs": pairs, "paragraphs": shared,
+            "placed_alike": alike / shared if shared else None, "link_f1": 2 * matched / drawn if drawn else None}

@@ -5,8 +5,8 @@ from collections import defaultdict
 from sqlmodel import Session, select
 
 from labeler import mqm
-from labeler.agreement import Span, report
-from labeler.models import Annotation, Document, Group, Project, User
+from labeler.agreement import Span, alignment_agreement, report
+from labeler.models import Annotation, Document, Event, Group, Project, User
 
 
 def agreement_report(session: Session, project: Project) -> dict:
@@ -31,11 +31,31 @@ def agreement_report(session: Session, project: Project) -> dict:
             errors[(who, doc)].append((annotation.label, severity or "major"))
     penalties = {who: {doc: mqm.penalty(errors.get((who, doc), []), weights) for doc in docs}
                  for who, docs in worked.items()}
-    return report(spans, penalties)
+    result = report(spans, penalties)
+    result["alignment"] = alignment_agreement(alignment_judgements(session, project))
+    return result
+
+
+def alignment_judgements(session: Session, project: Project) -> dict[str, dict[int, frozenset[int]]]:
+    """What each annotator said about the alignment: for every paragraph in a row they corrected or confirmed,
+    the other paragraphs of that row as they left it (their last correction wins)."""
+    judged: dict[str, dict[int, frozenset[int]]] = defaultdict(dict)
+    for after, who in session.exec(
+        select(Event.after, User.username).join(User, User.id == Event.user_id)
+        .join(Group, Group.id == Event.group_id)
+        .where(Group.project_id == project.id, Event.object_type == "alignment_row")
+        .order_by(Event.id)
+    ):
+        for row in (after or {}).get("rows", [after or {}]):
+            members = frozenset(row.get("segments", []))
+            for paragraph in members:
+                judged[who][paragraph] = members - {paragraph}
+    return dict(judged)
 
 
 def agreement_table(result: dict) -> str:
-    """The report as plain text: a pairwise matrix of overlapping span F1 per layer, then per-label rows."""
+    """The report as plain text: a pairwise matrix of overlapping span F1 per layer, then per-label rows, then
+    agreement on alignment corrections."""
     lines = []
     names = result["annotators"]
     for layer, summary in result["layers"].items():
@@ -62,6 +82,14 @@ def agreement_table(result: dict) -> str:
     mqm_pairs = [p for p in result["pairs"] if p.get("mqm_r") is not None]
     for pair in mqm_pairs:
         lines.append(f"MQM per document, {pair['a']} vs {pair['b']}: r = {_fmt(pair['mqm_r'])}")
+    aligned = result.get("alignment") or {}
+    if aligned.get("paragraphs"):
+        lines.append(f"alignment corrections: {aligned['paragraphs']} paragraphs judged by two annotators; placed "
+                     f"alike {_fmt(aligned['placed_alike'])}; link F1 {_fmt(aligned['link_f1'])}")
+        for pair in aligned["pairs"]:
+            if pair["paragraphs"]:
+                lines.append(f"  {pair['a']} vs {pair['b']}: {pair['paragraphs']} paragraphs, placed alike "
+                             f"{_fmt(pair['placed_alike'])}, link F1 {_fmt(pair['link_f1'])}")
     return "\n".join(lines).rstrip() + "\n"
 
 

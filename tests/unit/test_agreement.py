@@ -4,7 +4,8 @@ import random
 
 import pytest
 
-from labeler.agreement import Span, cohen_kappa, f1, krippendorff_alpha, match, pearson, report
+from labeler.agreement import (Span, alignment_agreement, cohen_kappa, f1, krippendorff_alpha, match, pearson,
+                               report)
 
 
 def span(who, start, end, label="PER", layer="entity", doc="g/en", lang="en", severity=None):
@@ -89,3 +90,22 @@ def test_report_per_layer_language_and_label_with_severity_and_mqm():
     assert set(entity["by_language"]) == {"en", "es"} and set(entity["by_label"]) == {"LOC", "ORG", "PER"}
     # The en place: ana PER, ben PER, cy ORG → alpha over two units (one agreed, one 2-vs-1 split).
     assert entity["alpha"] == krippendorff_alpha([["PER", "PER", "ORG"], ["LOC", "LOC", None]])
+
+
+def test_alignment_agreement_by_hand():
+    # Paragraphs 1-3 (English), 11-13 (Spanish). ana: 1~11, 2~12, 3~13. ben agrees on 1 and 11, but put 12
+    # with 3 and 13 (a merge) and left 2 alone. carol judged nothing ben did.
+    ana = {1: frozenset({11}), 11: frozenset({1}), 2: frozenset({12}), 12: frozenset({2}), 3: frozenset({13}),
+           13: frozenset({3})}
+    ben = {1: frozenset({11}), 11: frozenset({1}), 2: frozenset(), 12: frozenset({3, 13}),
+           3: frozenset({12, 13}), 13: frozenset({3, 12})}
+    carol = {7: frozenset()}
+    result = alignment_agreement({"ana": ana, "ben": ben, "carol": carol})
+    pair = next(p for p in result["pairs"] if (p["a"], p["b"]) == ("ana", "ben"))
+    # Six paragraphs in common, two placed alike (1 and 11). Links: ana {1-11, 2-12, 3-13}; ben {1-11, 3-12,
+    # 3-13, 12-13}: two shared, F1 = 2*2 / (3 + 4).
+    assert pair["paragraphs"] == 6 and pair["placed_alike"] == 2 / 6
+    assert pair["link_f1"] == 4 / 7
+    assert next(p for p in result["pairs"] if p["b"] == "carol")["placed_alike"] is None
+    assert result["paragraphs"] == 6 and result["link_f1"] == 4 / 7
+    assert alignment_agreement({})["link_f1"] is None

@@ -42,3 +42,29 @@ def test_with_one_annotator_the_page_says_what_is_missing(client, session, users
     session.commit()
     AuthActions(client).login("adm_user")
     assert "needs the labels of at least two annotators; this project has 1" in client.get("/projects/bridge/agreement").text
+
+
+def test_agreement_on_alignment_corrections(client, session, users, group):
+    from labeler.alignment import confirm_row, merge_with_below
+    from labeler.models import AlignmentRow
+    from labeler.reports import agreement_report
+
+    first, second = session.exec(select(AlignmentRow).where(AlignmentRow.group_id == group.id)
+                                 .order_by(AlignmentRow.position)).all()
+    annotator, reviewer = users["annotator"], users["reviewer"]
+    confirm_row(session, group.id, first.id, annotator.id)
+    confirm_row(session, group.id, second.id, annotator.id)
+    confirm_row(session, group.id, first.id, reviewer.id)
+    session.commit()
+    project = session.exec(select(Project)).one()
+    aligned = agreement_report(session, project)["alignment"]
+    assert (aligned["paragraphs"], aligned["placed_alike"], aligned["link_f1"]) == (4, 1.0, 1.0)
+    # The second one merges the two rows: the eight paragraphs of the group are one row for them now.
+    merge_with_below(session, group.id, first.id, reviewer.id)
+    session.commit()
+    aligned = agreement_report(session, project)["alignment"]
+    assert (aligned["paragraphs"], aligned["placed_alike"]) == (8, 0.0)
+    assert aligned["link_f1"] == 2 * 12 / (12 + 28)
+    AuthActions(client).login("adm_user")
+    page = client.get("/projects/bridge/agreement").text
+    assert "Alignment corrections" in page and "<td>ann_user · rev_user</td><td>8</td><td>0%</td><td>0.60</td>" in page
