@@ -309,8 +309,7 @@ def assign_command(project_name, group_key, username, per_group, visibility, dat
         except assignments.AssignmentError as error:
             raise click.ClickException(str(error)) from None
         if visibility is not None:
-            project.is_open = visibility == "open"
-            session.add(project)
+            assignments.set_open(session, project, visibility == "open")
         session.commit()
         click.echo(f"project {project.name!r} is {'open to every annotator' if project.is_open else 'closed: annotators see their assignments'}")
         for user in session.exec(select(User).where(User.role == "annotator").order_by(User.username)):
@@ -579,6 +578,7 @@ def demo(port, db_path, no_serve):
         labeler demo --port 8000
     """
     from labeler import ROOT, create_app
+    from labeler.demo import seed_team
 
     if db_path is None:
         db_path = ROOT / "instance" / "labeler-demo.db"
@@ -591,9 +591,11 @@ def demo(port, db_path, no_serve):
     with _session(app) as session:
         report = import_documents(session, DEMO_PROJECT, read_paths([DEMO_CORPUS]))
         create_user(session, DEMO_USER, DEMO_PASSWORD, "admin")
+        team = seed_team(session, _project(session, DEMO_PROJECT), DEMO_PASSWORD)
         session.commit()
     click.echo(f"demo database: {db_path} ({report.summary()})")
-    click.echo(f"log in as {DEMO_USER!r} with password {DEMO_PASSWORD!r}")
+    click.echo(f"log in as {DEMO_USER!r} with password {DEMO_PASSWORD!r} (an admin); "
+               f"{' and '.join(team)} (annotators, same password) have labelled the demo group for you to review")
     if not no_serve:
         click.echo(f"open http://127.0.0.1:{port}/  (Ctrl+C stops)")
         _serve(app, "127.0.0.1", port)

@@ -64,6 +64,14 @@ def test_demo_builds_its_corpus_and_account(tmp_path):
         langs = {d.lang for d in session.exec(select(Document))}
         assert {"ar", "he"} & langs and len(langs) >= 4
         assert any(d.role == "comparable" for d in session.exec(select(Document)))
+        # Two annotators have labelled the demo group: the review page has places that wait for a decision.
+        from labeler import adjudication
+        from labeler.models import Group
+
+        group = session.exec(select(Group)).one()
+        assert adjudication.annotators_of(session, group) == ["ana", "ben"]
+        waiting, total = adjudication.disputed_count(session, group)
+        assert 0 < waiting < total
 
 
 def test_align_realigns_and_refuses_unknown_names(database_url):
