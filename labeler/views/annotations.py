@@ -106,13 +106,20 @@ def picker(slug: str, key: str):
                            severities=project.label_schema.get("error", {}).get("severities", []))
 
 
+SPAN_FIELDS = ("document_id", "char_start", "char_end", "surface", "layer", "label", "severity")
+
+
+def span_fields(data: dict) -> dict:
+    """The fields of a new span that the request filled in (empty form fields are absent)."""
+    return {name: data[name] for name in SPAN_FIELDS if data.get(name) not in (None, "")}
+
+
 @bp.post("/annotations")
 def create(slug: str, key: str):
     """Save a new span and answer with its paragraph, highlighted."""
     project, group = _context(slug, key)
     data = _form()
-    fields = {name: data[name] for name in ("document_id", "char_start", "char_end", "surface", "layer", "label",
-                                              "severity") if data.get(name) not in (None, "")}
+    fields = span_fields(data)
     if "attrs" in data:
         fields["attrs"] = data["attrs"] if isinstance(data["attrs"], dict) else _json(data["attrs"])
     try:

@@ -17,7 +17,7 @@ from labeler.db import get_session
 from labeler.models import Document, User
 from labeler.reading import columns as reading_columns
 from labeler.views import SAVED_EVENT, group_or_404, project_or_404
-from labeler.views.annotations import LABEL_KEYS, _form, _int
+from labeler.views.annotations import LABEL_KEYS, SPAN_FIELDS, _form, _int, span_fields
 
 bp = Blueprint("review", __name__, url_prefix="/projects/<slug>/groups/<key>/review")
 
@@ -125,8 +125,7 @@ def write_gold(slug: str, key: str):
     """Write a gold span of the reviewer's own: a label or offsets no annotator chose."""
     project, group = _context(slug, key)
     data = _form()
-    fields = {name: data[name] for name in ("document_id", "char_start", "char_end", "surface", "layer", "label",
-                                              "severity") if data.get(name) not in (None, "")}
+    fields = span_fields(data)
     if fields.get("layer") != "error":
         fields.pop("severity", None)
     session = get_session()
@@ -136,8 +135,7 @@ def write_gold(slug: str, key: str):
         if error.status != 422:
             _refuse(error)
         session.rollback()
-        form = {**{k: data.get(k, "") for k in ("document_id", "char_start", "char_end", "surface", "layer",
-                                                 "label", "severity", "place")}, "error": error.message}
+        form = {**{name: data.get(name, "") for name in (*SPAN_FIELDS, "place")}, "error": error.message}
         return _panel(project, group, data.get("place") or None, form=form, status=error.status)
     session.commit()
     place_key = data.get("place") or f"{gold.document_id}-{gold.layer}-{gold.char_start}-{gold.char_end}"
