@@ -9,7 +9,6 @@ from sqlmodel import Session
 
 from labeler import db
 from labeler.auth import AccountError, create_user
-from labeler.ingest import ImportProblem, import_documents, read_paths
 from labeler.models import ROLES
 
 DEMO_CORPUS = Path(__file__).parent / "demo_corpus"
@@ -85,6 +84,8 @@ def import_command(paths, project_name, annotator, pre_annotate, database):
         labeler import news.gold.jsonl --project "News" --annotator ana
         labeler import machine.gold.jsonl --project "News" --pre-annotate
     """
+    from labeler.ingest import ImportProblem, import_documents, read_paths
+
     if annotator and pre_annotate:
         raise click.ClickException("choose --annotator or --pre-annotate, not both")
     app = _app(database)
@@ -579,6 +580,7 @@ def demo(port, db_path, no_serve):
     """
     from labeler import ROOT, create_app
     from labeler.demo import seed_team
+    from labeler.ingest import import_documents, read_paths
 
     if db_path is None:
         db_path = ROOT / "instance" / "labeler-demo.db"
