@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from labeler.models import INT_MAX, Annotation, Concept, Document, Event, Group, Project, Segment
@@ -134,11 +135,21 @@ def _group_document(session: Session, group: Group, document_id: int) -> Documen
     return document
 
 
+# Statements of every save, built once: building a statement costs as much as running it (issue 8).
+_PARAGRAPH_AROUND = select(Segment).where(
+    Segment.document_id == bindparam("document_id"), Segment.char_start <= bindparam("char_start"),
+    Segment.char_end >= bindparam("char_end"))
+_TWIN = select(Annotation.id).where(
+    Annotation.document_id == bindparam("document_id"), Annotation.char_start == bindparam("char_start"),
+    Annotation.char_end == bindparam("char_end"), Annotation.layer == bindparam("layer"),
+    Annotation.label == bindparam("label"), Annotation.annotator_id == bindparam("user_id"),
+    Annotation.deleted_at == None, Annotation.status == "accepted",  # noqa: E711 (SQL NULL test)
+)
+
+
 def _segment_of(session: Session, document: Document, char_start: int, char_end: int) -> Segment:
-    segment = session.exec(
-        select(Segment).where(Segment.document_id == document.id, Segment.char_start <= char_start,
-                              Segment.char_end >= char_end)
-    ).first()
+    segment = session.exec(_PARAGRAPH_AROUND, params={
+        "document_id": document.id, "char_start": char_start, "char_end": char_end}).first()
     if segment is None:
         raise SpanError("a span must lie inside one paragraph")
     return segment
@@ -178,13 +189,21 @@ def create(session: Session, project: Project, group: Group, user_id: int, data:
     :returns: the new annotation (flushed; the caller commits).
     :raises SpanError: on any bad input, with a message for the person.
     """
+    return create_in_paragraph(session, project, group, user_id, data)[0]
+
+
+def create_in_paragraph(session: Session, project: Project, group: Group, user_id: int,
+                        data: dict) -> tuple[Annotation, Segment, Document]:
+    """Create a span for ``user_id``, like :func:`create`.
+
+    :returns: the new annotation, and the paragraph and document it was checked against (a save's answer
+        re-renders that paragraph without reading it again).
+    :raises SpanError: on any bad input, with a message for the person.
+    """
     span, document, segment, attrs = validated_span(session, project, group, data)
-    twin = session.exec(select(Annotation.id).where(
-        Annotation.document_id == document.id, Annotation.char_start == span.char_start,
-        Annotation.char_end == span.char_end, Annotation.layer == span.layer, Annotation.label == span.label,
-        Annotation.annotator_id == user_id, Annotation.deleted_at == None,  # noqa: E711 (SQL NULL test)
-        Annotation.status == "accepted",
-    )).first()
+    twin = session.exec(_TWIN, params={
+        "document_id": document.id, "char_start": span.char_start, "char_end": span.char_end, "layer": span.layer,
+        "label": span.label, "user_id": user_id}).first()
     if twin is not None:
         raise SpanError(f"you already have this {span.label} span here", 409)
     annotation = Annotation(
@@ -195,7 +214,7 @@ def create(session: Session, project: Project, group: Group, user_id: int, data:
     session.add(annotation)
     session.flush()
     _log(session, user_id, group.id, "annotation.create", annotation, None, snapshot(annotation))
-    return annotation
+    return annotation, segment, document
 
 
 def own_annotation(session: Session, group: Group, user_id: int, annotation_id: int) -> Annotation:

@@ -5,12 +5,11 @@ One function builds the data for each screen; views render it (and a later API c
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
+from sqlalchemy import and_, bindparam, func, or_
 from sqlmodel import Session, select
 
 from labeler import mqm, suggestions
 from labeler.alignment import current_documents
-from labeler.annotations import spans_for
 from labeler.models import AlignmentMember, AlignmentRow, Annotation, Document, Group, Project, Segment
 from labeler.render import Run, SpanView, runs
 from labeler.text.langid import language_name
@@ -22,12 +21,12 @@ GROUPS_PER_PAGE = 50
 @dataclass
 class Column:
     document_id: int
-    index: int
+    index: int | None  # None in a save's answer, which re-renders a column's figures, not its place
     lang: str
     language: str
     role: str
     title: str
-    paragraphs: int
+    paragraphs: int | None  # None in a save's answer: a save does not count paragraphs
     mqm: dict = field(default_factory=dict)  # penalty, words, score_per_100_words of the reader's errors
 
 
@@ -146,7 +145,7 @@ def columns(session: Session, group: Group, user_id: int | None = None, weights:
             only: set[int] | None = None) -> tuple[list[Column], list[Document]]:
     """Return the group's columns (one per current document, with the reader's MQM) and the documents.
 
-    :param only: build just the columns of these document ids (a save re-renders only what changed).
+    :param only: build just the columns of these document ids.
     """
     documents = current_documents(session, group.id)
     chosen = [(index, d) for index, d in enumerate(documents) if only is None or d.id in only]
@@ -155,20 +154,84 @@ def columns(session: Session, group: Group, user_id: int | None = None, weights:
         select(Segment.document_id, func.count(Segment.id)).where(Segment.document_id.in_(ids))
         .group_by(Segment.document_id)
     ).all())
-    errors: dict[int, list[tuple[str, str]]] = {document_id: [] for document_id in ids}
-    if user_id is not None:
-        for document_id, label, attrs in session.exec(
-            select(Annotation.document_id, Annotation.label, Annotation.attrs).where(
-                Annotation.document_id.in_(ids), Annotation.annotator_id == user_id, Annotation.layer == "error",
-                Annotation.deleted_at == None, Annotation.status == "accepted")  # noqa: E711
-        ):
-            errors[document_id].append((label, (attrs or {}).get("severity", "major")))
+    figures = document_mqm(session, [d for _, d in chosen], user_id, weights)
     return [
         Column(document_id=d.id, index=index, lang=d.lang, language=language_name(d.lang), role=d.role,
-               title=d.title, paragraphs=counts.get(d.id, 0),
-               mqm=mqm.score(errors[d.id], mqm.document_words(d.text, d.text_sha256), weights or {}))
+               title=d.title, paragraphs=counts.get(d.id, 0), mqm=figures[d.id])
         for index, d in chosen
     ], documents
+
+
+# Statements of the hot paths, built once: building a statement costs as much as running it (issue 8).
+_SEVERITY = Annotation.attrs["severity"].as_string()
+_ERRORS_BY_KIND = select(Annotation.document_id, Annotation.label, _SEVERITY, func.count(Annotation.id)).where(
+    Annotation.document_id.in_(bindparam("document_ids", expanding=True)),
+    Annotation.annotator_id == bindparam("user_id"), Annotation.layer == "error",
+    Annotation.deleted_at == None, Annotation.status == "accepted",  # noqa: E711 (SQL NULL test)
+).group_by(Annotation.document_id, Annotation.label, _SEVERITY)
+_READER_SPANS = select(
+    Annotation.id, Annotation.document_id, Annotation.segment_id, Annotation.char_start, Annotation.char_end,
+    Annotation.layer, Annotation.label, Annotation.attrs, Annotation.concept_id, Annotation.status,
+    Annotation.origin, Annotation.annotator_id,
+).where(
+    Annotation.document_id.in_(bindparam("document_ids", expanding=True)),
+    Annotation.segment_id.in_(bindparam("segment_ids", expanding=True)),
+    Annotation.deleted_at == None,  # noqa: E711 (SQL NULL test)
+    or_(Annotation.annotator_id == bindparam("user_id"),
+        and_(Annotation.annotator_id == None, Annotation.status == suggestions.SUGGESTED)),  # noqa: E711
+)
+
+
+def document_mqm(session: Session, documents: list[Document], user_id: int | None,
+                 weights: dict | None = None) -> dict[int, dict]:
+    """Return the MQM figures of the reader's accepted errors in each document, by document id.
+
+    One aggregate query (errors counted by document, category and severity) whatever the number of errors.
+
+    :param user_id: the reader; None gives every document no errors.
+    """
+    errors: dict[int, list[tuple[str, str]]] = {d.id: [] for d in documents}
+    if user_id is not None and documents:
+        for document_id, label, level, count in session.exec(
+                _ERRORS_BY_KIND, params={"document_ids": list(errors), "user_id": user_id}):
+            errors[document_id] += [(label, level or "major")] * count
+    return {d.id: mqm.score(errors[d.id], mqm.document_words(d.text, d.text_sha256), weights or {})
+            for d in documents}
+
+
+def changes(session: Session, segment_ids: list[int], user_id: int, weights: dict | None = None,
+            loaded: list[tuple[Segment, Document]] = ()) -> tuple[list[tuple[Paragraph, Column]], list[Column]]:
+    """What a save re-renders: the changed paragraphs with their highlights, and their documents' MQM figures.
+
+    A fixed handful of queries (issue 8): the paragraphs with their documents in one, the MQM in one aggregate,
+    the highlights in the usual ones; no paragraph count, no other column.
+
+    :param segment_ids: the changed paragraphs (ids that no longer exist are left out).
+    :param loaded: paragraphs (with their current documents) the caller already holds: not read again.
+    :returns: ``(paragraph, its column)`` pairs in the order given, and one column per document concerned.
+    """
+    if not segment_ids:
+        return [], []
+    found = {segment.id: (segment, document) for segment, document in loaded}
+    missing = [segment_id for segment_id in segment_ids if segment_id not in found]
+    if missing:
+        found.update((segment.id, (segment, document)) for segment, document in session.exec(
+            select(Segment, Document).join(Document, Document.id == Segment.document_id)
+            .where(Segment.id.in_(missing), Document.superseded == False)  # noqa: E712
+        ))
+    pairs = [found[segment_id] for segment_id in dict.fromkeys(segment_ids) if segment_id in found]
+    documents = list({document.id: document for _, document in pairs}.values())
+    figures = document_mqm(session, documents, user_id, weights)
+    column_of = {d.id: Column(document_id=d.id, index=None, lang=d.lang, language=language_name(d.lang),
+                              role=d.role, title=d.title, paragraphs=None, mqm=figures[d.id]) for d in documents}
+    spans = _span_views(session, documents, user_id, [segment.id for segment, _ in pairs])
+    paragraphs = []
+    for segment, document in pairs:
+        text = document.text[segment.char_start:segment.char_end]
+        paragraphs.append((Paragraph(segment.id, document.id, segment.char_start, text,
+                                     runs(text, segment.char_start, spans.get(segment.id, []))),
+                           column_of[document.id]))
+    return paragraphs, list(column_of.values())
 
 
 def rows(session: Session, group: Group, documents: list[Document], after: int | None, limit: int,
@@ -201,24 +264,23 @@ def _span_views(session: Session, documents: list[Document], user_id: int | None
     by_segment: dict[int, list[SpanView]] = {}
     if user_id is None or not segment_ids:
         return by_segment
-    document_ids = [d.id for d in documents]
-    offered = suggestions.pending(session, document_ids, user_id, segment_ids)
-    for annotation in sorted(spans_for(session, document_ids, user_id, segment_ids) + offered,
-                             key=lambda a: (a.char_start, a.id)):
+    # One query for the reader's spans and the suggestions, reading columns rather than building ORM objects
+    # (issue 8: the group page and every save run it). It keeps what annotations.spans_for and
+    # suggestions.pending would: the reader's accepted spans, and the suggestions the reader has not answered
+    # (answered: the reader has a live span, accepted or rejected, at the same place with the same label).
+    found = session.exec(_READER_SPANS, params={
+        "document_ids": [d.id for d in documents], "segment_ids": segment_ids, "user_id": user_id}).all()
+    answered = {(a.document_id, a.char_start, a.char_end, a.layer, a.label) for a in found
+                if a.annotator_id is not None}
+    shown = [a for a in found if (a.status == "accepted" if a.annotator_id is not None else
+                                  (a.document_id, a.char_start, a.char_end, a.layer, a.label) not in answered)]
+    for annotation in sorted(shown, key=lambda a: (a.char_start, a.id)):
         by_segment.setdefault(annotation.segment_id, []).append(SpanView(
             id=annotation.id, char_start=annotation.char_start, char_end=annotation.char_end,
             layer=annotation.layer, label=annotation.label, severity=(annotation.attrs or {}).get("severity"),
             concept_id=annotation.concept_id, status=annotation.status, origin=annotation.origin,
         ))
     return by_segment
-
-
-def paragraph(session: Session, documents: list[Document], segment: Segment, user_id: int | None) -> Paragraph:
-    """One paragraph with the reader's highlights (what a save re-renders)."""
-    document = next(d for d in documents if d.id == segment.document_id)
-    spans = _span_views(session, documents, user_id, [segment.id]).get(segment.id, [])
-    text = document.text[segment.char_start:segment.char_end]
-    return Paragraph(segment.id, document.id, segment.char_start, text, runs(text, segment.char_start, spans))
 
 
 def _with_paragraphs(session: Session, records: list[AlignmentRow], documents: list[Document],
@@ -228,15 +290,19 @@ def _with_paragraphs(session: Session, records: list[AlignmentRow], documents: l
     built = {record.id: Row(id=record.id, position=record.position, score=record.score, method=record.method,
                             status=record.status, cells=[Cell() for _ in documents]) for record in records}
     if records:
-        members = row_members(session, list(built))
-        spans = _span_views(session, documents, user_id, [segment.id for _, segment in members])
-        for row_id, segment in members:
-            index = column_of.get(segment.document_id)
+        # Columns, not ORM objects: a page holds hundreds of paragraphs (issue 8).
+        members = session.exec(
+            select(AlignmentMember.row_id, Segment.id, Segment.document_id, Segment.char_start, Segment.char_end)
+            .join(Segment, Segment.id == AlignmentMember.segment_id)
+            .where(AlignmentMember.row_id.in_(list(built))).order_by(Segment.document_id, Segment.position)
+        ).all()
+        spans = _span_views(session, documents, user_id, [segment_id for _, segment_id, *_ in members])
+        for row_id, segment_id, document_id, char_start, char_end in members:
+            index = column_of.get(document_id)
             if index is not None:
-                text = documents[index].text[segment.char_start:segment.char_end]
+                text = documents[index].text[char_start:char_end]
                 built[row_id].cells[index].segments.append(Paragraph(
-                    segment.id, segment.document_id, segment.char_start, text,
-                    runs(text, segment.char_start, spans.get(segment.id, [])),
+                    segment_id, document_id, char_start, text, runs(text, char_start, spans.get(segment_id, [])),
                 ))
     return [built[record.id] for record in records]
 

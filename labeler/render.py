@@ -36,6 +36,11 @@ class Run:
     def span_ids(self) -> str:
         return " ".join(str(span.id) for span in self.spans)
 
+    @property
+    def suggested(self) -> bool:
+        """A suggestion the reader has not answered covers this run."""
+        return any(span.status == "suggested" for span in self.spans)
+
     def layer(self, name: str) -> list[SpanView]:
         return [span for span in self.spans if span.layer == name]
 

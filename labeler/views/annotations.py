@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from labeler import annotations, reading, suggestions
 from labeler.db import get_session
-from labeler.models import INT_MAX, Annotation, Concept, Document, Segment
+from labeler.models import INT_MAX, Annotation, Concept, Document
 from labeler.views import SAVED_EVENT, group_or_404, project_or_404
 
 bp = Blueprint("annotations", __name__, url_prefix="/projects/<slug>/groups/<key>")
@@ -51,16 +51,13 @@ def _refuse(error: annotations.SpanError):
 
 
 def _render_changes(project, group, segment_ids: list[int], editor_ids: list[int] | None, message: str,
-                    flash: int | None = None, status: int = 200):
-    """Render the changed paragraphs, MQM figures and editor as out-of-band fragments."""
-    session = get_session()
-    segments = [segment for segment in (session.get(Segment, segment_id) for segment_id in dict.fromkeys(segment_ids))
-                if segment is not None]
-    columns, documents = reading.columns(session, group, g.user.id, project.label_schema.get("mqm_weights"),
-                                         only={segment.document_id for segment in segments})
-    column_of = {column.document_id: column for column in columns}
-    paragraphs = [(reading.paragraph(session, documents, segment, g.user.id), column_of[segment.document_id])
-                  for segment in segments if segment.document_id in column_of]
+                    flash: int | None = None, status: int = 200, loaded=()):
+    """Render the changed paragraphs, MQM figures and editor as out-of-band fragments.
+
+    :param loaded: ``(paragraph, document)`` pairs the save already read (not read again).
+    """
+    paragraphs, columns = reading.changes(get_session(), segment_ids, g.user.id,
+                                          project.label_schema.get("mqm_weights"), loaded)
     editor = _editor_context(project, group, editor_ids) if editor_ids is not None else None
     body = render_template("partials/annotation_changes.html", project=project, group=group,
                            paragraphs=paragraphs, columns=columns,
@@ -123,12 +120,13 @@ def create(slug: str, key: str):
     if "attrs" in data:
         fields["attrs"] = data["attrs"] if isinstance(data["attrs"], dict) else _json(data["attrs"])
     try:
-        annotation = annotations.create(get_session(), project, group, g.user.id, fields)
+        annotation, segment, document = annotations.create_in_paragraph(get_session(), project, group, g.user.id,
+                                                                        fields)
     except annotations.SpanError as error:
         _refuse(error)
     get_session().commit()
     return _render_changes(project, group, [annotation.segment_id], None, f"Saved {annotation.label}",
-                           flash=annotation.id, status=201)
+                           flash=annotation.id, status=201, loaded=[(segment, document)])
 
 
 def _json(text) -> dict:

@@ -6,6 +6,7 @@ from labeler import assignments, reading
 from labeler.db import get_session
 from labeler.models import INT_MAX
 from labeler.views import group_or_404, page_or_fragment, project_or_404
+from labeler.views.rows import tool_urls
 
 bp = Blueprint("groups", __name__, url_prefix="/projects/<slug>/groups")
 
@@ -27,7 +28,7 @@ def show(slug: str, key: str):
     return page_or_fragment(
         "groups/show.html", "partials/group_grid.html", project=project, group=group, columns=columns, rows=rows,
         limit=limit, total=total, previous=previous, following=following, number=number, count=count,
-        assignment=assignments.assignment_of(session, g.user, group),
+        assignment=assignments.assignment_of(session, g.user, group), tool_urls=tool_urls(project, group),
     )
 
 
@@ -63,5 +64,5 @@ def rows(slug: str, key: str):
     limit = current_app.config["ROWS_PER_PAGE"]
     rows = reading.rows(session, group, documents, after, limit, g.user.id)
     response = render_template("partials/rows.html", project=project, group=group, columns=columns, rows=rows,
-                               limit=limit)
+                               limit=limit, tool_urls=tool_urls(project, group))
     return response, 200, {"Vary": "HX-Request"}
