@@ -4,12 +4,13 @@ Every SQLite connection gets foreign keys, WAL and a busy timeout (a one-off PRA
 connection). Any other SQLAlchemy URL, PostgreSQL included, works unchanged.
 """
 
+import ast
+import re
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from flask import Flask, current_app, g
+from flask import Flask, abort, current_app, g, request
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -40,7 +41,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine):
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
@@ -54,7 +57,41 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     :param engine: the database to upgrade.
     :param revision: the target revision.
     """
+    # Alembic weighs 10 MB of memory: a server that starts on an up-to-date database never imports it (issue 8).
+    if revision == "head" and _current_revisions(engine) == {_head_revision()}:
+        return
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
+
+
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\b[^=\n]*=(.+)$", re.MULTILINE)
+
+
+def _head_revision() -> str | None:
+    """The newest migration's id, read from the files: the one revision that no migration follows (None if unclear)."""
+    revisions, followed = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for name, value in _REVISION_LINE.findall(path.read_text(encoding="utf-8")):
+            try:
+                value = ast.literal_eval(value.strip())
+            except (ValueError, SyntaxError):
+                return None
+            if name == "revision":
+                revisions.add(value)
+            elif value is not None:
+                followed.update(value if isinstance(value, (tuple, list)) else [value])
+    heads = revisions - followed
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _current_revisions(engine: Engine) -> set[str]:
+    """The revisions the database is at (empty for a new database)."""
+    try:
+        with engine.connect() as connection:
+            return {row[0] for row in connection.exec_driver_sql("SELECT version_num FROM alembic_version")}
+    except SQLAlchemyError:
+        return set()
 
 
 def get_engine() -> Engine:
@@ -74,9 +111,36 @@ def close_session(_error=None) -> None:
         session.close()
 
 
+def refuse_nul() -> None:
+    """Refuse a request whose URL, query, form or JSON holds a NUL character (U+0000).
+
+    PostgreSQL cannot store NUL in text, nor take it as a query parameter: it would fail deep inside a write or a
+    lookup (a 500). SQLite can, but the answer must not depend on the database, so both refuse it here.
+    """
+    texts = [request.path, *(text for pair in request.args.lists() for text in _strings(pair))]
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        texts += [text for pair in request.form.lists() for text in _strings(pair)]
+        if request.is_json:
+            texts += _strings(request.get_json(silent=True))
+    if any("\x00" in text for text in texts):
+        abort(400, description="Text must not contain NUL characters (U+0000).")
+
+
+def _strings(value) -> list[str]:
+    """Every string in a JSON-like value, keys included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for pair in value.items() for text in _strings(list(pair))]
+    if isinstance(value, (list, tuple)):
+        return [text for item in value for text in _strings(item)]
+    return []
+
+
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["labeler.engine"] = engine
     if app.config.get("AUTO_UPGRADE", True):
         upgrade(engine)
+    app.before_request(refuse_nul)
     app.teardown_appcontext(close_session)

@@ -113,6 +113,16 @@ def _read_text(path: Path) -> str:
     return text
 
 
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
 def _read_manifest(folder: Path) -> dict:
     path = folder / MANIFEST
     if not path.exists():
@@ -125,6 +135,8 @@ def _read_manifest(folder: Path) -> dict:
     shape = 'expected {"name": ..., "documents": {"file.txt": {"lang": ..., "role": ..., "title": ...}}}'
     if not isinstance(manifest, dict) or not isinstance(manifest.get("documents", {}), dict):
         raise ImportProblem(path, shape)
+    if _holds_nul(manifest):  # a \u0000 escape: PostgreSQL cannot store it in text
+        raise ImportProblem(path, "a field holds a NUL character (U+0000)")
     for name, meta in manifest.get("documents", {}).items():
         if not isinstance(meta, dict):
             raise ImportProblem(path, f"{name!r}: {shape}")
@@ -192,6 +204,8 @@ def read_jsonl(path: Path) -> list[DocumentInput]:
             raise ImportProblem(path, f"not valid JSON: {error.msg} (column {error.colno})", number) from None
         if not isinstance(record, dict):
             raise ImportProblem(path, "expected a JSON object", number)
+        if _holds_nul(record):  # a \u0000 escape: PostgreSQL cannot store it in text
+            raise ImportProblem(path, "a field holds a NUL character (U+0000)", number)
         if "schema" in record:
             documents.append(_read_gold_record(record, path, number))
             continue

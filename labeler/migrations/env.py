@@ -7,6 +7,7 @@ from labeler import models  # noqa: F401  (registers every table on the metadata
 from sqlmodel import SQLModel
 
 config = context.config
+MIGRATION_LOCK = int.from_bytes(b"labeler", "big")  # any fixed bigint; names the lock in pg_locks
 target_metadata = SQLModel.metadata
 
 
@@ -23,6 +24,10 @@ def run_migrations() -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Workers started together each upgrade on start: the first takes this lock and migrates, the
+                # others wait for its commit and then find the schema up to date (instead of failing half-way).
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             context.run_migrations()
 
 
