@@ -14,6 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from labeler.text.normalize import holds_nul
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 5000
 
@@ -117,24 +119,11 @@ def refuse_nul() -> None:
     PostgreSQL cannot store NUL in text, nor take it as a query parameter: it would fail deep inside a write or a
     lookup (a 500). SQLite can, but the answer must not depend on the database, so both refuse it here.
     """
-    texts = [request.path, *(text for pair in request.args.lists() for text in _strings(pair))]
+    parts = [request.path, list(request.args.lists())]
     if request.method not in ("GET", "HEAD", "OPTIONS"):
-        texts += [text for pair in request.form.lists() for text in _strings(pair)]
-        if request.is_json:
-            texts += _strings(request.get_json(silent=True))
-    if any("\x00" in text for text in texts):
+        parts += [list(request.form.lists()), request.get_json(silent=True) if request.is_json else None]
+    if holds_nul(parts):
         abort(400, description="Text must not contain NUL characters (U+0000).")
-
-
-def _strings(value) -> list[str]:
-    """Every string in a JSON-like value, keys included."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [text for pair in value.items() for text in _strings(list(pair))]
-    if isinstance(value, (list, tuple)):
-        return [text for item in value for text in _strings(item)]
-    return []
 
 
 def init_app(app: Flask) -> None:

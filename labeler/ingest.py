@@ -19,7 +19,7 @@ from labeler.gold import GOLD_SCHEMA, GoldLabels, GoldProblem, LabelReport, impo
 from labeler.models import DOCUMENT_ROLES, Document, Group, Project, Segment
 from labeler.schema import default_label_schema
 from labeler.text import langid
-from labeler.text.normalize import TextError, decode, normalize, sha256
+from labeler.text.normalize import TextError, decode, holds_nul, normalize, sha256
 from labeler.text.segment import paragraphs
 
 MANIFEST = "group.json"
@@ -113,16 +113,6 @@ def _read_text(path: Path) -> str:
     return text
 
 
-def _holds_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_holds_nul(item) for item in value)
-    return False
-
-
 def _read_manifest(folder: Path) -> dict:
     path = folder / MANIFEST
     if not path.exists():
@@ -135,7 +125,7 @@ def _read_manifest(folder: Path) -> dict:
     shape = 'expected {"name": ..., "documents": {"file.txt": {"lang": ..., "role": ..., "title": ...}}}'
     if not isinstance(manifest, dict) or not isinstance(manifest.get("documents", {}), dict):
         raise ImportProblem(path, shape)
-    if _holds_nul(manifest):  # a \u0000 escape: PostgreSQL cannot store it in text
+    if holds_nul(manifest):  # a \u0000 escape: PostgreSQL cannot store it in text
         raise ImportProblem(path, "a field holds a NUL character (U+0000)")
     for name, meta in manifest.get("documents", {}).items():
         if not isinstance(meta, dict):
@@ -204,7 +194,7 @@ def read_jsonl(path: Path) -> list[DocumentInput]:
             raise ImportProblem(path, f"not valid JSON: {error.msg} (column {error.colno})", number) from None
         if not isinstance(record, dict):
             raise ImportProblem(path, "expected a JSON object", number)
-        if _holds_nul(record):  # a \u0000 escape: PostgreSQL cannot store it in text
+        if holds_nul(record):  # a \u0000 escape: PostgreSQL cannot store it in text
             raise ImportProblem(path, "a field holds a NUL character (U+0000)", number)
         if "schema" in record:
             documents.append(_read_gold_record(record, path, number))

@@ -13,6 +13,19 @@ class TextError(ValueError):
         self.line = line
 
 
+def holds_nul(value) -> bool:
+    """Whether a string anywhere in a JSON-like value (dict keys included) holds NUL (U+0000), which
+    PostgreSQL cannot store in text.
+    """
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(key) or holds_nul(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(holds_nul(item) for item in value)
+    return False
+
+
 def decode(data: bytes) -> str:
     """Decode UTF-8 (with or without a byte-order mark), naming the line of the first bad byte.
 
