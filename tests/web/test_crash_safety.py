@@ -6,6 +6,7 @@ server writes restores into a database the server opens.
 A real server process on a free port, a real SQLite file in WAL mode: a few seconds.
 """
 
+import http.client
 import http.cookiejar
 import json
 import os
@@ -147,8 +148,8 @@ class SpanStream:
                       "surface": WORDS[number], "layer": "entity", "label": "MISC"}
             try:
                 status = self.browser.post(f"{GROUP_URL}/annotations", fields)
-            except OSError:
-                return  # the server is gone: this write was never acknowledged
+            except (OSError, http.client.HTTPException):
+                return  # the server is gone (perhaps mid-answer): this write was never acknowledged
             with self.lock:
                 if status != 201:
                     self.refused.append(status)
