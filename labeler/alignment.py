@@ -1,6 +1,6 @@
 """Alignment rows in the database: (re)align a group with the pure aligner, keeping confirmed rows."""
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, update
 from sqlmodel import Session, select
 
 from labeler.models import AlignmentMember, AlignmentRow, Document, Event, Group, Segment
@@ -36,6 +36,7 @@ def realign_group(session: Session, group: Group, auto_role_ids: set[int] = froz
     fixed_members = session.exec(
         select(AlignmentMember.row_id, AlignmentMember.segment_id).where(AlignmentMember.row_id.in_(confirmed_ids))
     ).all() if confirmed_ids else []
+    # A paragraph in a confirmed row stays where it is, in every confirmed row it is in.
     fixed_segments = {segment_id for _, segment_id in fixed_members}
 
     segments_by_doc: dict[int, list[Segment]] = {document.id: [] for document in documents}
@@ -55,7 +56,7 @@ def realign_group(session: Session, group: Group, auto_role_ids: set[int] = froz
                 roles[index] = "comparable"
 
     new_rows = [
-        (row, [free[doc][i] for doc, indices in enumerate(row.members) for i in indices])
+        (row, [(free[doc][i], row.continues(doc, i)) for doc, indices in enumerate(row.members) for i in indices])
         for row in align(texts, roles)
     ]
     # Place every row by where its paragraphs sit in their documents (0..1), confirmed rows included.
@@ -70,13 +71,14 @@ def realign_group(session: Session, group: Group, auto_role_ids: set[int] = froz
         if segment_id in by_id:
             kept[row_id].append(by_id[segment_id])
     ordered = sorted(
-        [(place(members), 0, index, row, members) for index, (row, members) in enumerate(new_rows)]
+        [(place([s for s, _ in members]), 0, index, row, members) for index, (row, members) in enumerate(new_rows)]
         + [(place(kept[row.id]), 1, row.position, row, None) for row in confirmed],
         key=lambda item: item[:3],
     )
     session.execute(delete(AlignmentRow).where(
         AlignmentRow.group_id == group.id, AlignmentRow.status != "confirmed"
     ))
+    _begin_in_confirmed_rows(session, confirmed, fixed_members)
     # Positions are unique per group: move confirmed rows out of the way before numbering everything anew.
     for row in confirmed:
         row.position = -row.id
@@ -98,11 +100,33 @@ def realign_group(session: Session, group: Group, auto_role_ids: set[int] = froz
           "status": "suggested"} for position, row, _ in fresh],
     ).scalars().all()
     session.execute(insert(AlignmentMember), [
-        {"row_id": row_id, "segment_id": segment.id}
-        for row_id, (_, _, members) in zip(row_ids, fresh) for segment in members
+        {"row_id": row_id, "segment_id": segment.id, "continued": continued}
+        for row_id, (_, _, members) in zip(row_ids, fresh) for segment, continued in members
     ])
     session.flush()
+    if confirmed:  # a new row placed between confirmed ones may cut a continuation of the new rows in two
+        for document in documents:
+            _tidy(session, group.id, document.id)
     return len(fresh)
+
+
+def _begin_in_confirmed_rows(session: Session, confirmed: list[AlignmentRow], fixed_members) -> None:
+    """A paragraph that continued in a confirmed row but began in a row just removed now begins in the first
+    confirmed row it is in."""
+    if not confirmed:
+        return
+    session.flush()
+    position = {row.id: row.position for row in confirmed}
+    beginning = set(session.exec(select(AlignmentMember.segment_id).where(
+        AlignmentMember.row_id.in_(list(position)), AlignmentMember.continued == False  # noqa: E712 (SQL)
+    )))
+    first: dict[int, int] = {}
+    for row_id, segment_id in fixed_members:
+        if segment_id not in beginning and (segment_id not in first or position[row_id] < position[first[segment_id]]):
+            first[segment_id] = row_id
+    for segment_id, row_id in first.items():
+        session.execute(update(AlignmentMember).where(
+            AlignmentMember.row_id == row_id, AlignmentMember.segment_id == segment_id).values(continued=False))
 
 
 # Corrections by a person. Each one marks the rows it touches as manual and confirmed (so that a later
@@ -137,6 +161,7 @@ def _shift(session: Session, group_id: int, after: int, by: int) -> None:
 
 
 def _members(session: Session, row_id: int) -> list[tuple[AlignmentMember, Segment]]:
+    """A row's members, the paragraphs that continue from a row above included."""
     return list(session.exec(
         select(AlignmentMember, Segment).join(Segment, Segment.id == AlignmentMember.segment_id)
         .where(AlignmentMember.row_id == row_id).order_by(Segment.document_id, Segment.position)
@@ -144,8 +169,10 @@ def _members(session: Session, row_id: int) -> list[tuple[AlignmentMember, Segme
 
 
 def _snapshot(session: Session, row: AlignmentRow) -> dict:
+    members = _members(session, row.id)
     return {"row": row.id, "position": row.position, "status": row.status, "method": row.method,
-            "segments": [segment.id for _, segment in _members(session, row.id)]}
+            "segments": [segment.id for _, segment in members],
+            "continued": [segment.id for member, segment in members if member.continued]}
 
 
 def _mark_manual(session: Session, *rows: AlignmentRow) -> None:
@@ -169,14 +196,84 @@ def _delete_if_empty(session: Session, row: AlignmentRow) -> bool:
     return True
 
 
+def _stop_continuing(session: Session, segment_id: int, moving_to: int | None = None) -> None:
+    """Take a paragraph out of every row it continues in: it is in the row it begins in only (or in
+    ``moving_to``, a row it is about to move into, which stays even if that leaves it empty for a moment)."""
+    session.flush()
+    members = list(session.exec(select(AlignmentMember).where(
+        AlignmentMember.segment_id == segment_id, AlignmentMember.continued == True  # noqa: E712 (SQL)
+    )))
+    for member in members:
+        session.delete(member)
+    _settle(session, {member.row_id for member in members} - {moving_to})
+
+
+def _settle(session: Session, row_ids: set[int]) -> None:
+    """Rows that lost a member outside the correction's own rows: remove those left empty, note the others."""
+    session.flush()
+    changed, deleted = session.info.setdefault(_CHANGED, set()), session.info.setdefault(_DELETED, set())
+    rows = [session.get(AlignmentRow, row_id) for row_id in row_ids]
+    for row in sorted((r for r in rows if r is not None), key=lambda r: r.position, reverse=True):
+        row_id = row.id
+        if _delete_if_empty(session, row):
+            deleted.add(row_id)
+            changed.discard(row_id)
+        else:
+            changed.add(row_id)
+
+
+def _tidy(session: Session, group_id: int, document_id: int) -> None:
+    """Drop the continuations of a document that a correction made impossible, and the rows left empty.
+
+    Down the rows, a paragraph may continue only in the rows just below the one it begins in, and only while
+    no later paragraph of its document has begun: a paragraph moved up past the start of a continuation ends it.
+    """
+    session.flush()
+    found = session.exec(
+        select(AlignmentRow.id, AlignmentMember, Segment.position)
+        .join(AlignmentMember, AlignmentMember.row_id == AlignmentRow.id)
+        .join(Segment, Segment.id == AlignmentMember.segment_id)
+        .where(AlignmentRow.group_id == group_id, Segment.document_id == document_id)
+        .order_by(AlignmentRow.position, Segment.position)
+    ).all()
+    by_row: dict[int, list[tuple[AlignmentMember, int]]] = {}
+    for row_id, member, position in found:
+        by_row.setdefault(row_id, []).append((member, position))
+    row_ids = [row_id for row_id in session.exec(
+        select(AlignmentRow.id).where(AlignmentRow.group_id == group_id).order_by(AlignmentRow.position))]
+    latest, latest_position, above, touched = None, -1, set(), set()
+    for row_id in row_ids:
+        here = set()
+        for member, position in by_row.get(row_id, []):
+            if member.continued and (member.segment_id != latest or member.segment_id not in above):
+                session.delete(member)
+                touched.add(row_id)
+                continue
+            here.add(member.segment_id)
+            if not member.continued and position > latest_position:
+                latest, latest_position = member.segment_id, position
+        above = here
+    _settle(session, touched)
+
+
+_CHANGED, _DELETED = "labeler.alignment.changed", "labeler.alignment.deleted"
+
+
+def changed_elsewhere(session: Session) -> tuple[set[int], set[int]]:
+    """The rows that this session's corrections changed beyond those they return, and those they removed:
+    a correction that ends a continuation changes the rows it continued in."""
+    return set(session.info.get(_CHANGED, ())), set(session.info.get(_DELETED, ()))
+
+
 def member_row(session: Session, group_id: int, segment_id: int) -> tuple[AlignmentMember, AlignmentRow]:
-    """Return the membership and row of a paragraph of the group.
+    """Return the membership and row of a paragraph of the group: the row it begins in.
 
     :raises AlignmentError: when the paragraph is not in the group.
     """
     found = session.exec(
         select(AlignmentMember, AlignmentRow).join(AlignmentRow, AlignmentRow.id == AlignmentMember.row_id)
-        .where(AlignmentMember.segment_id == segment_id, AlignmentRow.group_id == group_id)
+        .where(AlignmentMember.segment_id == segment_id, AlignmentMember.continued == False,  # noqa: E712 (SQL)
+               AlignmentRow.group_id == group_id)
     ).first()
     if found is None:
         raise NotInGroup(f"paragraph {segment_id} is not in this group")
@@ -215,17 +312,23 @@ def move_paragraph(session: Session, group_id: int, segment_id: int, direction: 
     if direction not in (-1, 1) or target is None:
         raise AlignmentError("there is no row " + ("above" if direction < 0 else "below") + " this one")
     segment = session.get(Segment, segment_id)
-    column = [s.position for _, s in _members(session, row.id) if s.document_id == segment.document_id]
+    column = [s.position for m, s in _members(session, row.id)
+              if s.document_id == segment.document_id and not m.continued]
     # Only the first paragraph of a column may go up, and only the last down: the column keeps its order.
     if segment.position != (min(column) if direction < 0 else max(column)):
         raise AlignmentError("only the " + ("first" if direction < 0 else "last") + " paragraph of a column "
                              "in a row can move " + ("up" if direction < 0 else "down") + "; split the row first")
     before = [_snapshot(session, row), _snapshot(session, target)]
+    # A moved paragraph sits wholly in its new row.
+    _stop_continuing(session, segment_id, moving_to=target.id)
     member.row_id = target.id
     session.add(member)
     session.flush()
     _mark_manual(session, row, target)
+    row_id = row.id
     emptied = _delete_if_empty(session, row)
+    _tidy(session, group_id, segment.document_id)
+    emptied = emptied or row_id in changed_elsewhere(session)[1]
     _log(session, group_id, user_id, "alignment.move", target.id, {"rows": before},
          {"rows": [_snapshot(session, target)] + ([] if emptied else [_snapshot(session, row)])})
     return [target] if emptied else [target, row]
@@ -239,7 +342,8 @@ def split_row(session: Session, group_id: int, segment_id: int, user_id: int | N
     """
     member, row = member_row(session, group_id, segment_id)
     moving_segment = session.get(Segment, segment_id)
-    column = [(m, s) for m, s in _members(session, row.id) if s.document_id == moving_segment.document_id]
+    column = [(m, s) for m, s in _members(session, row.id)
+              if s.document_id == moving_segment.document_id and not m.continued]
     moving = [(m, s) for m, s in column if s.position >= moving_segment.position]
     if len(moving) == len(column):
         raise AlignmentError("nothing to split: this is the first paragraph of its column in the row")
@@ -252,7 +356,7 @@ def split_row(session: Session, group_id: int, segment_id: int, user_id: int | N
         moved.row_id = new_row.id
         session.add(moved)
     _mark_manual(session, row, new_row)
-    session.flush()
+    _tidy(session, group_id, moving_segment.document_id)
     _log(session, group_id, user_id, "alignment.split", row.id, before,
          {"rows": [_snapshot(session, row), _snapshot(session, new_row)]})
     return new_row
@@ -279,9 +383,13 @@ def merge_with_below(session: Session, group_id: int, row_id: int, user_id: int 
     row = group_row(session, group_id, row_id)
     below = row_below(session, group_id, row_id)
     before = [_snapshot(session, row), _snapshot(session, below)]
+    here = {segment.id for _, segment in _members(session, row.id)}
     for member, _ in _members(session, below.id):
-        member.row_id = row.id
-        session.add(member)
+        if member.segment_id in here:  # a paragraph that continued from this row into the one below
+            session.delete(member)
+        else:
+            member.row_id = row.id
+            session.add(member)
     session.flush()
     _mark_manual(session, row)
     _delete_if_empty(session, below)
@@ -299,6 +407,7 @@ def detach_paragraph(session: Session, group_id: int, segment_id: int, user_id: 
     if len(_members(session, row.id)) == 1:
         raise AlignmentError("this paragraph is already alone in its row")
     before = _snapshot(session, row)
+    _stop_continuing(session, segment_id)
     _shift(session, group_id, row.position, +1)
     new_row = AlignmentRow(group_id=group_id, position=row.position + 1)
     session.add(new_row)
@@ -306,7 +415,71 @@ def detach_paragraph(session: Session, group_id: int, segment_id: int, user_id: 
     member.row_id = new_row.id
     session.add(member)
     _mark_manual(session, row, new_row)
-    session.flush()
+    _tidy(session, group_id, session.get(Segment, segment_id).document_id)
     _log(session, group_id, user_id, "alignment.detach", row.id, before,
          {"rows": [_snapshot(session, row), _snapshot(session, new_row)]})
     return new_row
+
+
+def continue_below(session: Session, group_id: int, segment_id: int, user_id: int | None) -> AlignmentRow:
+    """Let a paragraph continue into the row below the last row it is in (it says what both rows say).
+
+    :returns: the row it now continues in.
+    :raises AlignmentError: on the last row, or when a later paragraph of its document has begun already.
+    """
+    _, row = member_row(session, group_id, segment_id)
+    segment = session.get(Segment, segment_id)
+    last = session.exec(
+        select(AlignmentRow).join(AlignmentMember, AlignmentMember.row_id == AlignmentRow.id)
+        .where(AlignmentMember.segment_id == segment_id, AlignmentRow.group_id == group_id)
+        .order_by(AlignmentRow.position.desc())
+    ).first()
+    below = _row_at(session, group_id, last.position + 1)
+    if below is None:
+        raise AlignmentError("there is no row below to continue into")
+    later = session.exec(
+        select(Segment.id).join(AlignmentMember, AlignmentMember.segment_id == Segment.id)
+        .join(AlignmentRow, AlignmentRow.id == AlignmentMember.row_id)
+        .where(Segment.document_id == segment.document_id, Segment.position > segment.position,
+               AlignmentRow.group_id == group_id, AlignmentRow.position <= last.position)
+    ).first()
+    if later is not None:
+        raise AlignmentError("the next paragraph of this document begins in the same row already: move it down "
+                             "first")
+    before = [_snapshot(session, last), _snapshot(session, below)]
+    session.add(AlignmentMember(row_id=below.id, segment_id=segment_id, continued=True))
+    _mark_manual(session, last, below)
+    session.flush()
+    _log(session, group_id, user_id, "alignment.continue", below.id, {"rows": before},
+         {"rows": [_snapshot(session, last), _snapshot(session, below)]})
+    return below
+
+
+def end_continuation(session: Session, group_id: int, row_id: int, segment_id: int,
+                     user_id: int | None) -> list[AlignmentRow]:
+    """Take a paragraph out of a row it continues in, and out of the rows below that one.
+
+    :returns: the rows that changed (a row left empty is removed and not returned).
+    :raises AlignmentError: when the paragraph does not continue in that row.
+    """
+    row = group_row(session, group_id, row_id)
+    member = session.exec(select(AlignmentMember).where(
+        AlignmentMember.row_id == row.id, AlignmentMember.segment_id == segment_id,
+        AlignmentMember.continued == True)).first()  # noqa: E712 (SQL)
+    if member is None:
+        raise AlignmentError("this paragraph does not continue in this row")
+    rows = list(session.exec(
+        select(AlignmentRow).join(AlignmentMember, AlignmentMember.row_id == AlignmentRow.id)
+        .where(AlignmentMember.segment_id == segment_id, AlignmentMember.continued == True,  # noqa: E712 (SQL)
+               AlignmentRow.group_id == group_id, AlignmentRow.position >= row.position)
+        .order_by(AlignmentRow.position)
+    ))
+    before = [_snapshot(session, r) for r in rows]
+    session.execute(delete(AlignmentMember).where(
+        AlignmentMember.segment_id == segment_id, AlignmentMember.row_id.in_([r.id for r in rows])))
+    _mark_manual(session, *rows)
+    session.flush()
+    kept = [r for r in reversed(rows) if not _delete_if_empty(session, r)][::-1]
+    _log(session, group_id, user_id, "alignment.end_continuation", row.id, {"rows": before},
+         {"rows": [_snapshot(session, r) for r in kept]})
+    return kept

@@ -261,7 +261,7 @@ def _restore_rows(session: Session, group: Group, stored: dict) -> bool:
 
     :returns: whether the rows were replaced.
     """
-    wanted: dict[int, list[int]] = defaultdict(list)
+    wanted: dict[int, list[tuple[int, bool]]] = defaultdict(list)  # row → (segment id, continued)
     confirmed: set[int] = set()
     for row, segments, labels in stored.values():
         if not labels.paragraphs:
@@ -271,15 +271,21 @@ def _restore_rows(session: Session, group: Group, stored: dict) -> bool:
             segment_id = ranges.get((paragraph.get("char_start"), paragraph.get("char_end")))
             if segment_id is None or not isinstance(paragraph.get("row"), int):
                 return False  # paragraphs that do not match this text's: keep the automatic alignment
-            wanted[paragraph["row"]].append(segment_id)
+            wanted[paragraph["row"]].append((segment_id, False))
+            goes_on = paragraph.get("continues_in") or []
+            if goes_on != list(range(paragraph["row"] + 1, paragraph["row"] + 1 + len(goes_on))):
+                return False  # a paragraph goes on in the rows just below its own, or the file is not ours
+            for later in goes_on:
+                wanted[later].append((segment_id, True))
             if paragraph.get("row_status") == "confirmed":
                 confirmed.add(paragraph["row"])
     rows = list(session.exec(select(AlignmentRow).where(AlignmentRow.group_id == group.id)
                              .order_by(AlignmentRow.position)))
     current = defaultdict(set)
-    for row_id, segment_id in session.exec(select(AlignmentMember.row_id, AlignmentMember.segment_id)
-                                           .where(AlignmentMember.row_id.in_([r.id for r in rows]))):
-        current[row_id].add(segment_id)
+    for row_id, segment_id, continued in session.exec(
+            select(AlignmentMember.row_id, AlignmentMember.segment_id, AlignmentMember.continued)
+            .where(AlignmentMember.row_id.in_([r.id for r in rows]))):
+        current[row_id].add((segment_id, continued))
     if [current[row.id] for row in rows] == [set(wanted[index]) for index in sorted(wanted)]:
         # The same rows: keep them (and their scores), confirming those the file says were confirmed.
         for row, index in zip(rows, sorted(wanted)):
@@ -295,5 +301,6 @@ def _restore_rows(session: Session, group: Group, stored: dict) -> bool:
                            status="confirmed" if index in confirmed else "suggested")
         session.add(row)
         session.flush()
-        session.execute(insert(AlignmentMember), [{"row_id": row.id, "segment_id": s} for s in wanted[index]])
+        session.execute(insert(AlignmentMember), [{"row_id": row.id, "segment_id": s, "continued": continued}
+                                                  for s, continued in wanted[index]])
     return True

@@ -8,7 +8,9 @@ keywords (``group``, ``user``), so raw SQL and PostgreSQL tools work on them.
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON, Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, Text, UniqueConstraint, false, text,
+)
 from sqlmodel import Field, SQLModel
 
 # Named constraints let Alembic alter tables on SQLite (batch mode) and PostgreSQL alike.
@@ -133,15 +135,24 @@ class AlignmentRow(SQLModel, table=True):
 
 
 class AlignmentMember(SQLModel, table=True):
-    """A paragraph's place in a row; a paragraph sits in exactly one row."""
+    """A paragraph's place in a row.
+
+    A paragraph begins in exactly one row. One that covers several rows of the other documents (a translation
+    that merged two paragraphs, or drew a sentence across a boundary) is also a ``continued`` member of the rows
+    just below the one it begins in.
+    """
 
     __tablename__ = "alignment_member"
+    __table_args__ = (
+        UniqueConstraint("row_id", "segment_id"),
+        Index("uq_alignment_member_segment_id_begins", "segment_id", unique=True,
+              sqlite_where=text("NOT continued"), postgresql_where=text("NOT continued")),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     row_id: int = _fk("alignment_row.id", index=True)
-    segment_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("segment.id", ondelete="CASCADE"), nullable=False, unique=True)
-    )
+    segment_id: int = _fk("segment.id", index=True)
+    continued: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
 
 
 class Concept(SQLModel, table=True):

@@ -46,10 +46,12 @@ def alignment_judgements(session: Session, project: Project) -> dict[str, dict[i
         .where(Group.project_id == project.id, Event.object_type == "alignment_row")
         .order_by(Event.id)
     ):
+        partners: dict[int, frozenset[int]] = {}
         for row in (after or {}).get("rows", [after or {}]):
             members = frozenset(row.get("segments", []))
-            for paragraph in members:
-                judged[who][paragraph] = members - {paragraph}
+            for paragraph in members:  # a paragraph in several rows goes with the paragraphs of all of them
+                partners[paragraph] = partners.get(paragraph, frozenset()) | (members - {paragraph})
+        judged[who].update(partners)
     return dict(judged)
 
 

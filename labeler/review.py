@@ -115,8 +115,9 @@ def grid(session: Session, group: Group, documents: list[Document], every_row: b
 
 
 def row_of_segment(session: Session, segment_id: int) -> int | None:
-    """The alignment row a paragraph sits in."""
-    return session.exec(select(AlignmentMember.row_id).where(AlignmentMember.segment_id == segment_id)).first()
+    """The alignment row a paragraph begins in."""
+    return session.exec(select(AlignmentMember.row_id).where(
+        AlignmentMember.segment_id == segment_id, AlignmentMember.continued == False)).first()  # noqa: E712 (SQL)
 
 
 def find_place(places: list[adjudication.Place], key: str) -> adjudication.Place | None:

@@ -80,7 +80,9 @@ def accept_row(session: Session, group: Group, user_id: int, row_id: int) -> lis
     :raises AlignmentError: when the row is not in this group.
     """
     row = group_row(session, group.id, row_id)
-    segment_ids = list(session.exec(select(AlignmentMember.segment_id).where(AlignmentMember.row_id == row.id)))
+    # The paragraphs the row shows: one that continues from a row above is shown (and answered) there.
+    segment_ids = list(session.exec(select(AlignmentMember.segment_id).where(
+        AlignmentMember.row_id == row.id, AlignmentMember.continued == False)))  # noqa: E712 (SQL)
     document_ids = list(session.exec(select(Document.id).where(Document.group_id == group.id)))
     return [answer(session, group, user_id, offered.id, True)
             for offered in pending(session, document_ids, user_id, segment_ids)]

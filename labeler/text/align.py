@@ -28,13 +28,26 @@ COMPARABLE_LINK = 0.2
 RATIO_DRIFT = 0.03
 COMPARABLE_COUNT_RATIO = 1.6
 COMPARABLE_MATCH_SHARE = 0.5
+# A paragraph reaches into a further row when it overlaps this share of the shorter of the two (see _spread).
+SPREAD_OVERLAP = 0.25
 
 
 @dataclass(frozen=True)
 class Row:
+    """One row of aligned paragraphs.
+
+    A paragraph that covers several rows of the others (a translation that merged two paragraphs, or moved a
+    sentence across a boundary) is a member of each of them: of the first as itself, and of the following ones
+    as *continued*.
+    """
+
     members: tuple[tuple[int, ...], ...]  # per document: indices of its paragraphs in this row
     score: float
     method: str
+    continued: tuple[tuple[int, ...], ...] = ()  # per document: the members that began in an earlier row
+
+    def continues(self, document: int, paragraph: int) -> bool:
+        return bool(self.continued) and paragraph in self.continued[document]
 
 
 @dataclass
@@ -298,6 +311,7 @@ def align(documents: Sequence[Sequence[str]], roles: Sequence[str | None] | None
     group_of = {x: g for g, members in enumerate(groups) for x in members}
     cells = [[[] for _ in range(count)] for _ in groups]
     scores = [[] for _ in groups]
+    continued = [[[] for _ in range(count)] for _ in groups]
     inserted: dict[int, list[list[int]]] = {}  # after pivot group g (-1: before all) → cells
     for g, members in enumerate(groups):
         cells[g][centre] = list(members)
@@ -308,9 +322,12 @@ def align(documents: Sequence[Sequence[str]], roles: Sequence[str | None] | None
                 inserted.setdefault(last_group, [[] for _ in range(count)])[index].extend(b)
                 continue
             targets = sorted({group_of[x] for x in a})
-            for t, y in enumerate(b):
-                g = targets[min(len(targets) - 1, t * len(targets) // len(b))]
-                cells[g][index].append(y)
+            for y, covered in _spread(targets, [group_of[x] for x in a], [docs[centre].lengths[x] for x in a],
+                                      b, [docs[index].lengths[y] for y in b]):
+                for k, g in enumerate(covered):
+                    cells[g][index].append(y)
+                    if k:
+                        continued[g][index].append(y)
             for g in targets:
                 scores[g].append(similarity if b else 0.2)
             last_group = targets[-1]
@@ -318,12 +335,49 @@ def align(documents: Sequence[Sequence[str]], roles: Sequence[str | None] | None
     for g in range(-1, len(groups)):
         if g >= 0:
             score = min(scores[g]) if scores[g] else 1.0
-            rows.append(Row(tuple(tuple(c) for c in cells[g]), round(score, 4), "auto-parallel"))
+            rows.append(Row(tuple(tuple(c) for c in cells[g]), round(score, 4), "auto-parallel",
+                            tuple(tuple(c) for c in continued[g])))
         if g in inserted:
             rows.append(Row(tuple(tuple(c) for c in inserted[g]), 0.1, "auto-parallel"))
     if comparable:
         rows = _place_comparable(docs, centre, rows, sorted(comparable))
     return rows
+
+
+def _spread(targets: list[int], group_of_a: list[int], lengths_a: list[int], b: Sequence[int],
+            lengths_b: list[int]) -> list[tuple[int, list[int]]]:
+    """Share a bead's paragraphs of the other document among the pivot rows its pivot paragraphs fall in.
+
+    Both sides of the bead are laid on one line by their length, from 0 to 1. A paragraph belongs to every row
+    whose part of the line it overlaps by a good share of the shorter of the two (``SPREAD_OVERLAP``): a
+    paragraph that merges two of the pivot's belongs to both rows, one whose boundary sits a sentence off
+    reaches into the next row; a mere difference of length between languages does not.
+
+    :returns: per paragraph of ``b``, in order, the rows it belongs to (the first is where it begins).
+    """
+    if len(targets) == 1 or not b:
+        return [(y, [targets[0]]) for y in b]
+    total_a, total_b = sum(lengths_a), sum(lengths_b)
+    spans_g: dict[int, list[float]] = {}
+    position = 0
+    for g, length in zip(group_of_a, lengths_a):
+        start, position = position / total_a, (position + length)
+        low_high = spans_g.setdefault(g, [start, start])
+        low_high[1] = position / total_a
+    out, position = [], 0
+    for y, length in zip(b, lengths_b):
+        low, position = position / total_b, position + length
+        high = position / total_b
+        covered = []
+        for g in targets:
+            g_low, g_high = spans_g[g]
+            overlap = min(high, g_high) - max(low, g_low)
+            if overlap > 0 and overlap >= SPREAD_OVERLAP * min(high - low, g_high - g_low):
+                covered.append(g)
+        if not covered:  # the best overlap, when every share is small
+            covered = [max(targets, key=lambda g: min(high, spans_g[g][1]) - max(low, spans_g[g][0]))]
+        out.append((y, covered))
+    return out
 
 
 def _place_comparable(docs: list[_Doc], centre: int, rows: list[Row], comparable: list[int]) -> list[Row]:
@@ -381,7 +435,7 @@ def _place_comparable(docs: list[_Doc], centre: int, rows: list[Row], comparable
     out: list[Row] = []
     for r in range(-1, len(rows)):
         if r >= 0:
-            out.append(Row(tuple(tuple(sorted(c)) for c in members[r]), scores[r], methods[r]))
+            out.append(Row(tuple(tuple(sorted(c)) for c in members[r]), scores[r], methods[r], rows[r].continued))
         for index, x in alone.get(r, []):
             cell = [()] * count
             cell[index] = (x,)

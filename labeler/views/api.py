@@ -87,9 +87,13 @@ def group(slug: str, key: str):
                                  .order_by(Segment.document_id, Segment.position)))
     rows = list(session.exec(select(AlignmentRow).where(AlignmentRow.group_id == found.id).order_by(AlignmentRow.position)))
     members: dict[int, list[int]] = {}
-    for row_id, segment_id in session.exec(select(AlignmentMember.row_id, AlignmentMember.segment_id)
-                                           .where(AlignmentMember.row_id.in_([r.id for r in rows]))):
+    continued: dict[int, list[int]] = {}
+    for row_id, segment_id, goes_on in session.exec(
+            select(AlignmentMember.row_id, AlignmentMember.segment_id, AlignmentMember.continued)
+            .where(AlignmentMember.row_id.in_([r.id for r in rows]))):
         members.setdefault(row_id, []).append(segment_id)
+        if goes_on:
+            continued.setdefault(row_id, []).append(segment_id)
     return jsonify(
         project=project.slug, key=found.key, name=found.name,
         documents=[{"id": d.id, "doc_id": d.origin, "lang": d.lang, "role": d.role, "title": d.title,
@@ -98,7 +102,8 @@ def group(slug: str, key: str):
                                     "char_end": s.char_end} for s in segments if s.document_id == d.id]}
                    for d in documents],
         rows=[{"id": r.id, "position": r.position, "score": r.score, "status": r.status, "method": r.method,
-               "paragraphs": sorted(members.get(r.id, []))} for r in rows],
+               "paragraphs": sorted(members.get(r.id, [])), "continued": sorted(continued.get(r.id, []))}
+              for r in rows],
         annotations=[annotations.snapshot(a) for a in annotations.spans_for(session, ids, g.user.id)],
         suggestions=[annotations.snapshot(a) for a in suggestions.pending(session, ids, g.user.id)],
         offset_unit="codepoint",

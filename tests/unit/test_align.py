@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from labeler.text.align import align, comparable_documents
+from labeler.text.align import _spread, align, comparable_documents
 from tests.conftest import SEEDS
 
 EN = ["The harbour bridge opened on Saturday after 4 years of work.",
@@ -29,9 +29,13 @@ def layout(rows):
 
 
 def covers_everything_once(rows, documents):
+    """Every paragraph begins in exactly one row; where it continues, it is in the rows just below."""
     for index, paragraphs in enumerate(documents):
-        seen = [x for row in rows for x in row.members[index]]
+        seen = [x for row in rows for x in row.members[index] if not row.continues(index, x)]
         assert sorted(seen) == list(range(len(paragraphs)))
+        for x in range(len(paragraphs)):
+            places = [r for r, row in enumerate(rows) if x in row.members[index]]
+            assert places == list(range(places[0], places[0] + len(places)))
 
 
 def test_translations_align_one_to_one():
@@ -80,7 +84,38 @@ def test_a_merge_in_one_translation_does_not_pull_other_languages_together():
     merged = [DE[0], DE[1] + " " + DE[2], DE[3], DE[4]]
     rows = align([EN, merged, ES], ["source", "translation", "translation"])
     covers_everything_once(rows, [EN, merged, ES])
-    assert ((1,), (1,), (1,)) in layout(rows) and ((2,), (), (2,)) in layout(rows)
+    assert ((1,), (1,), (1,)) in layout(rows) and ((2,), (1,), (2,)) in layout(rows)
+    assert rows[2].continues(1, 1) and not rows[1].continues(1, 1)
+
+
+def test_a_merged_paragraph_is_in_both_rows_it_covers():
+    merged = [DE[0], DE[1] + " " + DE[2], DE[3], DE[4]]
+    rows = align([EN, merged, ES], ["source", "translation", "translation"])
+    # Every paragraph of English and German that say the same thing share a row: no link is lost.
+    assert [row.members for row in rows if 1 in row.members[1]] == [((1,), (1,), (1,)), ((2,), (1,), (2,))]
+    assert [row.continued for row in rows][2] == ((), (1,), ())
+
+
+def test_a_boundary_one_sentence_off_reaches_into_the_next_row():
+    # English: [s0 s1 s2] [s3 s4]; German moves s2 into the next paragraph: [s0 s1] [s2 s3 s4].
+    en = ["The bridge opened on Saturday. It cost 212 million euros. Norvale Engineering built it in 4 years.",
+          "Clara Ventimiglia cut the ribbon. Trams start on 3 March."]
+    de = ["Die Brücke wurde am Samstag eröffnet. Sie kostete 212 Millionen Euro.",
+          "Norvale Engineering baute sie in 4 Jahren. Clara Ventimiglia durchschnitt das Band. "
+          "Straßenbahnen fahren ab dem 3. März."]
+    rows = align([en, de, en], ["source", "translation", "translation"])
+    assert layout(rows) == [((0,), (0, 1), (0,)), ((1,), (1,), (1,))]
+    assert rows[1].continued == ((), (1,), ())
+
+
+def test_a_difference_of_length_alone_does_not_spread_a_paragraph():
+    # A 2-2 bead: pivot paragraphs of 100 and 100 characters in rows 3 and 4; the other document's 112 and 88.
+    assert _spread([3, 4], [3, 4], [100, 100], [7, 8], [112, 88]) == [(7, [3]), (8, [4])]
+    # A sentence of 40 characters across the boundary is more than a difference of length.
+    assert _spread([3, 4], [3, 4], [100, 100], [7, 8], [60, 140]) == [(7, [3]), (8, [3, 4])]
+    # A merged paragraph covers both rows; two pivot paragraphs in one row count as one stretch.
+    assert _spread([3, 4], [3, 4], [100, 100], [7], [190]) == [(7, [3, 4])]
+    assert _spread([3, 4], [3, 3, 4], [50, 50, 100], [7, 8], [100, 100]) == [(7, [3]), (8, [4])]
 
 
 def test_paragraph_order_is_kept_for_translations():

@@ -1,0 +1,161 @@
+"""A paragraph in several alignment rows: the aligner's continuations, and the corrections that keep them sound.
+
+German merges two English paragraphs into one: it begins in the row of the first and *continues* in the row of
+the second, so every pair of paragraphs that say the same thing shares a row.
+"""
+
+import json
+
+import pytest
+from sqlmodel import select
+
+from labeler import alignment
+from labeler.alignment import current_documents, realign_group
+from labeler.ingest import import_documents, read_paths
+from labeler.models import AlignmentMember, AlignmentRow, Group, Segment
+
+EN = ["The harbour bridge opened on Saturday after 4 years of work.",
+      "It cost 212 million euros and was built by Norvale Engineering.",
+      "Mayor Clara Ventimiglia cut the ribbon in front of 6,000 people.",
+      "Trams will start running across it on 3 March.",
+      "The old ferry keeps running in summer."]
+DE = ["Die Hafenbrücke wurde am Samstag nach 4 Jahren Bauzeit eröffnet.",
+      "Sie kostete 212 Millionen Euro und wurde von Norvale Engineering gebaut. "
+      "Bürgermeisterin Clara Ventimiglia durchschnitt vor 6.000 Menschen das Band.",
+      "Ab dem 3. März fahren Straßenbahnen über die Brücke.",
+      "Die alte Fähre fährt im Sommer weiter."]
+ES = ["El puente del puerto se inauguró el sábado tras 4 años de obras.",
+      "Costó 212 millones de euros y lo construyó Norvale Engineering.",
+      "La alcaldesa Clara Ventimiglia cortó la cinta ante 6.000 personas.",
+      "Los tranvías empezarán a cruzarlo el 3 de marzo.",
+      "El viejo transbordador sigue funcionando en verano."]
+
+
+@pytest.fixture
+def group(session, tmp_path):
+    path = tmp_path / "harbour.jsonl"
+    path.write_text("\n".join(
+        json.dumps({"group": "harbour", "doc_id": lang, "lang": lang, "role": role, "text": "\n".join(text)})
+        for lang, role, text in (("en", "source", EN), ("de", "translation", DE), ("es", "translation", ES))) + "\n")
+    import_documents(session, "Harbour", read_paths([path]))
+    return session.exec(select(Group)).one()
+
+
+def layout(session, group):
+    """Each row as a string per language: paragraph numbers, a ``+`` after one that continues from above."""
+    session.expire_all()
+    langs = {d.id: d.lang for d in current_documents(session, group.id)}
+    out = []
+    for row in session.exec(select(AlignmentRow).where(AlignmentRow.group_id == group.id)
+                            .order_by(AlignmentRow.position)):
+        cells = {lang: "" for lang in langs.values()}
+        for member, segment in session.exec(
+                select(AlignmentMember, Segment).join(Segment, Segment.id == AlignmentMember.segment_id)
+                .where(AlignmentMember.row_id == row.id).order_by(Segment.position)):
+            cells[langs[segment.document_id]] += f"{segment.position}{'+' if member.continued else ''} "
+        out.append(" | ".join(cells[lang].strip() for lang in ("en", "de", "es")))
+    return out
+
+
+def paragraph(session, group, lang, position):
+    document = next(d for d in current_documents(session, group.id) if d.lang == lang)
+    return session.exec(select(Segment).where(Segment.document_id == document.id, Segment.position == position)).one()
+
+
+def row_ids(session, group):
+    session.expire_all()
+    return list(session.exec(select(AlignmentRow.id).where(AlignmentRow.group_id == group.id)
+                             .order_by(AlignmentRow.position)))
+
+
+ALIGNED = ["0 | 0 | 0", "1 | 1 | 1", "2 | 1+ | 2", "3 | 2 | 3", "4 | 3 | 4"]
+
+
+def test_import_puts_a_merged_paragraph_in_both_rows(session, group):
+    assert layout(session, group) == ALIGNED
+
+
+def test_a_paragraph_begins_in_one_row_only(session, group):
+    from sqlalchemy.exc import IntegrityError
+
+    german = paragraph(session, group, "de", 1)
+    session.add(AlignmentMember(row_id=row_ids(session, group)[3], segment_id=german.id))
+    with pytest.raises(IntegrityError):
+        session.flush()
+    session.rollback()
+
+
+def test_moving_a_paragraph_puts_it_wholly_in_the_new_row(session, group):
+    alignment.move_paragraph(session, group.id, paragraph(session, group, "de", 1).id, +1, None)
+    assert layout(session, group) == ["0 | 0 | 0", "1 |  | 1", "2 | 1 | 2", "3 | 2 | 3", "4 | 3 | 4"]
+
+
+def test_merging_two_rows_keeps_a_paragraph_once(session, group):
+    ids = row_ids(session, group)
+    alignment.merge_with_below(session, group.id, ids[1], None)
+    assert layout(session, group) == ["0 | 0 | 0", "1 2 | 1 | 1 2", "3 | 2 | 3", "4 | 3 | 4"]
+
+
+def test_detaching_a_paragraph_ends_its_continuation(session, group):
+    alignment.detach_paragraph(session, group.id, paragraph(session, group, "de", 1).id, None)
+    assert layout(session, group) == ["0 | 0 | 0", "1 |  | 1", " | 1 | ", "2 |  | 2", "3 | 2 | 3", "4 | 3 | 4"]
+
+
+def test_a_paragraph_that_begins_above_a_continuation_ends_it(session, group):
+    german = paragraph(session, group, "de", 2)
+    alignment.move_paragraph(session, group.id, german.id, -1, None)
+    assert layout(session, group) == ["0 | 0 | 0", "1 | 1 | 1", "2 | 1+ 2 | 2", "3 |  | 3", "4 | 3 | 4"]
+    alignment.move_paragraph(session, group.id, german.id, -1, None)
+    assert layout(session, group) == ["0 | 0 | 0", "1 | 1 2 | 1", "2 |  | 2", "3 |  | 3", "4 | 3 | 4"]
+    changed, deleted = alignment.changed_elsewhere(session)
+    assert row_ids(session, group)[2] in changed and not deleted
+
+
+def test_a_row_left_with_nothing_but_an_ended_continuation_is_removed(session, group):
+    ids = row_ids(session, group)
+    for lang in ("en", "es"):  # row 2 keeps only the German continuation
+        alignment.move_paragraph(session, group.id, paragraph(session, group, lang, 2).id, -1, None)
+    assert layout(session, group)[1:3] == ["1 2 | 1 | 1 2", " | 1+ | "]
+    alignment.end_continuation(session, group.id, ids[2], paragraph(session, group, "de", 1).id, None)
+    assert layout(session, group) == ["0 | 0 | 0", "1 2 | 1 | 1 2", "3 | 2 | 3", "4 | 3 | 4"]
+
+
+def test_continue_below_and_end_it(session, group):
+    spanish = paragraph(session, group, "es", 3)
+    ids = row_ids(session, group)
+    below = alignment.continue_below(session, group.id, spanish.id, None)
+    assert below.id == ids[4]
+    assert layout(session, group)[3:] == ["3 | 2 | 3", "4 | 3 | 3+ 4"]
+    assert {r.status for r in session.exec(select(AlignmentRow).where(AlignmentRow.id.in_(ids[3:])))} == {"confirmed"}
+    with pytest.raises(alignment.AlignmentError, match="no row below"):
+        alignment.continue_below(session, group.id, spanish.id, None)
+    alignment.end_continuation(session, group.id, ids[4], spanish.id, None)
+    assert layout(session, group) == ALIGNED
+    with pytest.raises(alignment.AlignmentError, match="does not continue"):
+        alignment.end_continuation(session, group.id, ids[4], spanish.id, None)
+    # A sentence drawn across a boundary: Spanish 1 goes on in the row where Spanish 2 begins.
+    alignment.continue_below(session, group.id, paragraph(session, group, "es", 1).id, None)
+    assert layout(session, group)[2] == "2 | 1+ | 1+ 2"
+
+
+def test_a_paragraph_cannot_continue_past_the_next_one(session, group):
+    alignment.merge_with_below(session, group.id, row_ids(session, group)[0], None)
+    assert layout(session, group)[0] == "0 1 | 0 1 | 0 1"
+    with pytest.raises(alignment.AlignmentError, match="begins in the same row"):
+        alignment.continue_below(session, group.id, paragraph(session, group, "es", 0).id, None)
+
+
+def test_realigning_keeps_a_confirmed_continuation(session, group):
+    ids = row_ids(session, group)
+    alignment.confirm_row(session, group.id, ids[2], None)
+    for _ in range(2):
+        realign_group(session, group)
+        # German 1 is in a confirmed row: it stays there, and now begins there; the rest is aligned around it.
+        rows = layout(session, group)
+        assert rows[2] == "2 | 1 | 2" and rows[3:] == ["3 | 2 | 3", "4 | 3 | 4"]
+        assert session.get(AlignmentRow, ids[2]).status == "confirmed"
+
+
+def test_realigning_leaves_suggested_continuations_as_the_aligner_makes_them(session, group):
+    realign_group(session, group)
+    assert layout(session, group) == ALIGNED
