@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from labeler import adjudication
-from labeler.models import AlignmentMember, AlignmentRow, Annotation, Document, Group, User
-from labeler.reading import row_members
+from labeler.models import AlignmentMember, AlignmentRow, Annotation, Document, Group, Segment, User
 from labeler.render import Run, SpanView, runs
 
 GOLD = "gold"
@@ -28,6 +27,7 @@ class ReviewParagraph:
     document_id: int
     char_start: int
     versions: list[Version]
+    continued: bool = False  # it begins in a row above: shown there, and here as a pointer to it
 
 
 @dataclass
@@ -90,9 +90,16 @@ def grid(session: Session, group: Group, documents: list[Document], every_row: b
     built = {row_id: ReviewRow(row_id, number[row_id], [[] for _ in documents]) for row_id in wanted}
     marked = set()
     who = annotators + [GOLD]
-    for row_id, segment in row_members(session, list(built)):
+    for row_id, segment, continued in session.exec(
+            select(AlignmentMember.row_id, Segment, AlignmentMember.continued)
+            .join(Segment, Segment.id == AlignmentMember.segment_id)
+            .where(AlignmentMember.row_id.in_(list(built))).order_by(Segment.document_id, Segment.position)):
         index = column_of.get(segment.document_id)
         if index is None:
+            continue
+        if continued:
+            built[row_id].cells[index].append(ReviewParagraph(segment.id, segment.document_id, segment.char_start,
+                                                              [], continued=True))
             continue
         text = documents[index].text[segment.char_start:segment.char_end]
         versions = []

@@ -159,3 +159,23 @@ def test_realigning_keeps_a_confirmed_continuation(session, group):
 def test_realigning_leaves_suggested_continuations_as_the_aligner_makes_them(session, group):
     realign_group(session, group)
     assert layout(session, group) == ALIGNED
+
+
+def test_the_review_grid_shows_a_continued_paragraph_once(session, group):
+    from labeler import review
+
+    built = review.grid(session, group, current_documents(session, group.id), every_row=True)
+    german = [[(p.id, p.continued) for p in row.cells[1]] for row in built.rows]
+    merged = paragraph(session, group, "de", 1).id
+    assert german[1] == [(merged, False)] and german[2] == [(merged, True)]
+    assert built.rows[2].cells[1][0].versions == []
+
+
+def test_the_review_page_points_from_a_continuation_to_its_paragraph(auth, session, group):
+    auth.login("rev_user")
+    page = auth.client.get("/projects/harbour/groups/harbour/review?rows=all")
+    assert page.status_code == 200
+    merged = paragraph(session, group, "de", 1).id
+    # Nobody has labelled yet: one version column per document, the gold one.
+    assert page.text.count(f'data-continues="{merged}"') == 1
+    assert page.text.count(f'<p class="para" data-segment="{merged}"') == 1
