@@ -179,3 +179,45 @@ def test_the_review_page_points_from_a_continuation_to_its_paragraph(auth, sessi
     # Nobody has labelled yet: one version column per document, the gold one.
     assert page.text.count(f'data-continues="{merged}"') == 1
     assert page.text.count(f'<p class="para" data-segment="{merged}"') == 1
+
+
+def test_export_lists_continuations_and_an_import_restores_them(database_url, session, group, tmp_path,
+                                                                migrated_template):
+    import io
+    import shutil
+
+    import jsonschema
+    from click.testing import CliRunner
+
+    from labeler.cli import main
+    from labeler.export import export
+    from labeler.models import Project
+    from tests.web.test_export import SCHEMA
+
+    if not str(database_url).startswith("sqlite"):
+        pytest.skip("copies a SQLite template")
+    # A continuation a person made (Spanish 3 goes on into the last row), so the file differs from the aligner's.
+    alignment.continue_below(session, group.id, paragraph(session, group, "es", 3).id, None)
+    session.commit()
+    project = session.exec(select(Project)).one()
+    out = io.BytesIO()
+    export(session, project, out, format="alignment")
+    rows = [json.loads(line) for line in out.getvalue().decode().split("\n") if line]
+    assert rows[2]["members"]["de"] == ["p1"] and rows[2]["continued"] == {"en": [], "de": ["p1"], "es": []}
+    out = io.BytesIO()
+    export(session, project, out)
+    records = {r["doc_id"]: r for r in (json.loads(line) for line in out.getvalue().decode().split("\n") if line)}
+    for record in records.values():
+        jsonschema.validate(record, SCHEMA)
+    assert [(p["row"], p["continues_in"]) for p in records["de"]["paragraphs"]] == [(0, []), (1, [2]), (3, []), (4, [])]
+    assert records["es"]["paragraphs"][3]["continues_in"] == [4]
+    path = tmp_path / "gold.jsonl"
+    path.write_bytes(out.getvalue())
+    other = tmp_path / "other.db"
+    shutil.copy(migrated_template, other)
+    result = CliRunner().invoke(main, ["import", str(path), "--project", "Harbour", "--db", f"sqlite:///{other}"])
+    assert result.exit_code == 0, result.output
+    from sqlmodel import Session, create_engine
+
+    with Session(create_engine(f"sqlite:///{other}")) as restored:
+        assert layout(restored, restored.exec(select(Group)).one()) == ALIGNED[:4] + ["4 | 3 | 3+ 4"]

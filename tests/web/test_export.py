@@ -45,6 +45,17 @@ def fields(session, name: str, surface: str, **extra) -> dict:
             "layer": "entity", "label": "PER", **extra}
 
 
+def gold(session, name: str, surface: str, decided=None, **extra) -> Annotation:
+    """Add a span to the gold set (decided by the user ``decided``, else unanimous)."""
+    span = Annotation(segment_id=0, annotator_id=None, decided_by_id=decided,
+                      decision=None if decided else "unanimous", **fields(session, name, surface, **extra))
+    document = session.get(Document, span.document_id)
+    span.segment_id = annotations._segment_of(session, document, span.char_start, span.char_end).id
+    session.add(span)
+    session.flush()
+    return span
+
+
 @pytest.fixture
 def labelled(session, tmp_path):
     """A group labelled by two annotators; the gold set holds what they agreed on and one reviewer decision."""
@@ -68,19 +79,10 @@ def labelled(session, tmp_path):
         session, "ar", "بلغت التكلفة 40 مليون يورو", layer="claim", label="CLAIM",
         attrs={"check_worthy": "yes", "claim_type": "numeric"}))
 
-    def gold(name, surface, decided=None, **extra):
-        span = Annotation(segment_id=0, annotator_id=None, decided_by_id=decided,
-                          decision=None if decided else "unanimous", **fields(session, name, surface, **extra))
-        document = session.get(Document, span.document_id)
-        span.segment_id = annotations._segment_of(session, document, span.char_start, span.char_end).id
-        session.add(span)
-        session.flush()
-        return span
-
-    gold("en", "Ana Ruiz", concept_id=concept.id)
-    gold("ja", "アナ・ルイス", concept_id=concept.id)
-    money = gold("en", "40 million euros", decided=rev.id, label="MONEY")
-    error = gold("xx", "41 million euros", decided=rev.id, layer="error", label="Accuracy/Mistranslation",
+    gold(session, "en", "Ana Ruiz", concept_id=concept.id)
+    gold(session, "ja", "アナ・ルイス", concept_id=concept.id)
+    money = gold(session, "en", "40 million euros", decided=rev.id, label="MONEY")
+    error = gold(session, "xx", "41 million euros", decided=rev.id, layer="error", label="Accuracy/Mistranslation",
                  attrs={"severity": "major"})
     error.counterpart_id = money.id
     session.commit()
@@ -95,7 +97,8 @@ def run_export(session, project, **options) -> tuple[bytes, ExportRecord]:
 
 
 def records(data: bytes) -> list[dict]:
-    return [json.loads(line) for line in data.decode("utf-8").splitlines()]
+    # JSON lines end at "\n" only: str.splitlines would also cut at a U+2028 that a text holds unescaped.
+    return [json.loads(line) for line in data.decode("utf-8").split("\n") if line]
 
 
 def test_gold_export_is_valid_and_complete(session, labelled):
@@ -123,6 +126,62 @@ def test_gold_export_is_valid_and_complete(session, labelled):
     assert [p["row"] for p in en["paragraphs"]] == [p["row"] for p in ar["paragraphs"]] == [0, 1]
     assert record.format == "jsonl" and record.filters == {"labels": "gold"} and record.record_count == 4
     assert record.counts["entities"] == 3 and record.counts["errors"] == 1
+
+
+RECORD_KEYS = ["schema", "project", "group", "doc_id", "lang", "role", "title", "text", "text_sha256", "offset_unit",
+               "paragraphs", "entities", "claims", "errors", "concepts", "mqm"]
+SPAN_KEYS = {
+    "entities": ["id", "char_start", "char_end", "surface", "label", "concept", "annotators", "decided_by"],
+    "claims": ["id", "char_start", "char_end", "surface", "label", "attrs", "concept", "annotators", "decided_by"],
+    "errors": ["id", "char_start", "char_end", "surface", "category", "severity", "attrs", "counterpart", "annotators",
+               "decided_by"],
+}
+
+
+@pytest.mark.parametrize("labels", ["gold", "all"])
+def test_each_line_is_exactly_what_the_standard_json_encoder_writes(session, labelled, labels, tmp_path):
+    # The export writes its JSON text piece by piece (issue 8): the bytes must still be json.dumps's for the record,
+    # keys in the documented order, numbers (1e-05, not 0.00001), escapes and non-ASCII text included.
+    odd = {"group": "odd", "doc_id": "odd", "lang": "en", "role": "source",
+           "text": "A tab\there, \"quotes\" and \\ a line\u2028separator \x7f.\nSecond 🎉 line."}
+    (tmp_path / "odd.jsonl").write_text(json.dumps(odd) + "\n", encoding="utf-8")
+    import_documents(session, "Bridge", read_paths([tmp_path / "odd.jsonl"]))
+    gold(session, "en", "Port Elin", layer="claim", label="CLAIM",
+         attrs={"z": 1e-05, "a": "é \u2028 \x01 \"q\" \\", "m": [1e16, -0.0, True, None, {"y": 2, "b": 1}]})
+    gold(session, "ja", "ポートエリン", layer="error", label="Fluency/Spelling",
+         attrs={"severity": "minor", "note": "\t🎉"})
+    session.commit()
+    data, _ = run_export(session, labelled, labels=labels)
+    lines = data.decode("utf-8").split("\n")
+    assert lines.pop() == ""
+    for line in lines:
+        record = json.loads(line)
+        jsonschema.validate(record, SCHEMA)
+        assert line == json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        keys = RECORD_KEYS[:7] + ["annotator"] + RECORD_KEYS[7:] if labels == "all" else RECORD_KEYS
+        assert list(record) == keys
+        for layer, span_keys in SPAN_KEYS.items():
+            assert all(list(span) == span_keys for span in record[layer])
+    claims = [claim for line in records(data) for claim in line["claims"] if claim["surface"] == "Port Elin"]
+    assert claims and list(claims[0]["attrs"]) == ["a", "m", "z"] and claims[0]["attrs"]["z"] == 1e-05
+
+
+def test_spans_at_one_place_are_numbered_by_layer_label_then_attributes(session, labelled):
+    # Ids follow reading order; spans with the same offsets are ordered by layer, label, then attributes (sorted
+    # keys), so the same data always numbers them the same way. An error's counterpart shows which is which.
+    later = gold(session, "ar", "رويز", label="PER", attrs={"b": 1})
+    earlier = gold(session, "ar", "رويز", label="PER", attrs={"a": 2})
+    gold(session, "ar", "رويز", label="LOC")
+    gold(session, "ar", "رويز", layer="error", label="Accuracy/Mistranslation", attrs={"severity": "minor"})
+    gold(session, "xx", "Port Elin", layer="error", label="Accuracy/Mistranslation", counterpart_id=earlier.id)
+    gold(session, "xx", "Ana", layer="error", label="Accuracy/Mistranslation", counterpart_id=later.id)
+    session.commit()
+    xx, ar = records(run_export(session, labelled)[0])[1::2]
+    assert [(span["id"], span["label"]) for span in ar["entities"]] == [("s1", "LOC"), ("s2", "PER"), ("s3", "PER")]
+    assert [span["id"] for span in ar["errors"]] == ["s4"]
+    counterparts = {error["surface"]: error["counterpart"] for error in xx["errors"]}
+    assert counterparts["Port Elin"] == {"doc_id": "ar", "id": "s2"}
+    assert counterparts["Ana"] == {"doc_id": "ar", "id": "s3"}
 
 
 def test_the_same_data_exports_the_same_bytes_and_each_export_is_recorded(session, labelled):
@@ -156,7 +215,7 @@ def test_alignment_export_lists_each_rows_paragraphs(session, labelled):
     assert len(lines) == 2 and record.counts["rows"] == 2
     assert lines[0] == {"schema": "labeler.alignment/1", "project": "Bridge", "group": "bridge", "row": 0,
                         "members": {"en": ["p0"], "xx": ["p0"], "ja": ["p0"], "ar": ["p0"]},
-                        "score": lines[0]["score"], "status": "suggested", "method": "auto-parallel"}
+                        "continued": {"en": [], "xx": [], "ja": [], "ar": []}, "score": lines[0]["score"], "status": "suggested", "method": "auto-parallel"}
 
 
 @pytest.mark.parametrize("options, problem", [
