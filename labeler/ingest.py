@@ -11,16 +11,16 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import insert
-from sqlmodel import Session, func, select
+from sqlalchemy import insert, update
+from sqlmodel import Session, select
 
 from labeler import alignment, tm, wmt
 from labeler.gold import GOLD_SCHEMA, GoldLabels, GoldProblem, LabelReport, import_labels, parse_labels
-from labeler.models import DOCUMENT_ROLES, Document, Group, Project, Segment
+from labeler.models import DOCUMENT_ROLES, Document, Group, Project, Segment, utcnow
 from labeler.schema import default_label_schema
 from labeler.text import langid
 from labeler.text.normalize import TextError, decode, holds_nul, normalize, sha256
-from labeler.text.segment import paragraphs
+from labeler.text.segment import Span, paragraphs
 
 MANIFEST = "group.json"
 LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -315,16 +315,18 @@ def _check_unique(documents: list[DocumentInput]) -> list[DocumentInput]:
 
 
 def detect_languages(documents: list[DocumentInput], candidates: tuple[str, ...] | None = None) -> None:
-    """Fill in ``lang`` where it was not given.
+    """Fill in ``lang`` where it was not given, for all the documents at once (lingua then uses every core).
 
-    :raises ImportProblem: naming the file whose language cannot be told.
+    :raises ImportProblem: naming the first file whose language cannot be told.
     """
-    for document in documents:
-        if document.lang is None:
-            lang = langid.detect(document.text, candidates or langid.DEFAULT_LANGUAGES)
-            if lang is None:
-                raise ImportProblem(document.source, "cannot tell the language; give it in group.json or JSONL")
-            document.lang = lang
+    missing = [document for document in documents if document.lang is None]
+    if not missing:
+        return
+    found = langid.detect_many([document.text for document in missing], candidates or langid.DEFAULT_LANGUAGES)
+    for document, lang in zip(missing, found):
+        if lang is None:
+            raise ImportProblem(document.source, "cannot tell the language; give it in group.json or JSONL")
+        document.lang = lang
 
 
 def get_or_create_project(session: Session, name: str) -> Project:
@@ -344,6 +346,8 @@ def import_documents(session: Session, project_name: str, documents: list[Docume
                      align: bool = True, annotator: str | None = None, pre_annotate: bool = False) -> ImportReport:
     """Write ``documents`` into the project (created when missing) in one transaction, and align new groups.
 
+    Languages are detected and paragraphs found for the whole batch before anything is written.
+
     :param session: database session; committed on success, rolled back on any error.
     :param project_name: the project's name.
     :param documents: read by ``read_paths``; languages are detected here when missing.
@@ -355,18 +359,20 @@ def import_documents(session: Session, project_name: str, documents: list[Docume
     :raises ImportProblem: naming the file and line; nothing is written.
     """
     detect_languages(documents)
+    spans = [_paragraphs_of(document) for document in documents]
     report = ImportReport(project=project_name)
     try:
         project = get_or_create_project(session, project_name)
+        groups = _get_or_create_groups(session, project, documents, report)
+        written = _write_documents(session, groups, documents, spans, report)
         changed_groups: dict[int, Group] = {}
         auto_role_ids: set[int] = set()
-        for document in documents:
-            group = _get_or_create_group(session, project, document, report)
-            written = _write_document(session, group, document, report)
-            if written is not None:
+        for document, document_id in zip(documents, written):
+            if document_id is not None:
+                group = groups[document.group_key]
                 changed_groups[group.id] = group
                 if document.role is None:
-                    auto_role_ids.add(written.id)
+                    auto_role_ids.add(document_id)
         if align:
             for group in changed_groups.values():
                 alignment.realign_group(session, group, auto_role_ids=auto_role_ids)
@@ -390,56 +396,114 @@ def import_documents(session: Session, project_name: str, documents: list[Docume
     return report
 
 
-def _get_or_create_group(session: Session, project: Project, document: DocumentInput,
-                         report: ImportReport) -> Group:
-    group = session.exec(
-        select(Group).where(Group.project_id == project.id, Group.key == document.group_key)
-    ).first()
-    if group is None:
-        group = Group(project_id=project.id, key=document.group_key, name=document.group_name)
-        session.add(group)
-        session.flush()
-        report.groups_created += 1
-        report.group_keys.append(group.key)
-    return group
-
-
-def _write_document(session: Session, group: Group, document: DocumentInput,
-                    report: ImportReport) -> Document | None:
-    """Insert the document and its paragraphs unless unchanged; return the new document, or None."""
-    digest = sha256(document.text)
-    latest = session.exec(
-        select(Document)
-        .where(Document.group_id == group.id, Document.origin == document.origin)
-        .order_by(Document.version.desc())
-    ).first()
-    if latest is not None and latest.text_sha256 == digest:
-        report.documents_unchanged += 1
-        return None
-    if latest is not None:
-        latest.superseded = True
-        session.add(latest)
-        report.documents_versioned += 1
-        position = latest.position
-    else:
-        position = session.exec(
-            select(func.coalesce(func.max(Document.position) + 1, 0)).where(Document.group_id == group.id)
-        ).one()
+def _paragraphs_of(document: DocumentInput) -> list[Span]:
     spans = paragraphs(document.text, lines_only=document.lines_are_paragraphs)
     if not spans:
         raise ImportProblem(document.source, "no paragraph: the text is only white space")
-    row = Document(
-        group_id=group.id, position=position, lang=document.lang, role=document.role or "translation",
-        title=document.title, origin=document.origin, text=document.text, text_sha256=digest,
-        version=(latest.version + 1) if latest else 1,
-    )
-    session.add(row)
-    session.flush()
-    session.execute(
-        insert(Segment),
-        [{"document_id": row.id, "position": index, "char_start": span.char_start, "char_end": span.char_end}
-         for index, span in enumerate(spans)],
-    )
-    report.documents_created += 1
-    report.paragraphs += len(spans)
-    return row
+    return spans
+
+
+def _chunks(values: list, size: int = 500):
+    """``values`` in slices short enough for one ``IN (...)`` list or one batch of rows."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _get_or_create_groups(session: Session, project: Project, documents: list[DocumentInput],
+                          report: ImportReport) -> dict[str, Group]:
+    """Return the documents' groups by key, creating the missing ones (named after their first document)."""
+    names: dict[str, str] = {}
+    for document in documents:
+        names.setdefault(document.group_key, document.group_name)
+    existing: set[str] = set()
+    for keys in _chunks(list(names)):
+        existing.update(session.exec(select(Group.key).where(Group.project_id == project.id, Group.key.in_(keys))))
+    created = [key for key in names if key not in existing]
+    if created:
+        now = utcnow()
+        session.execute(insert(Group.__table__), [
+            {"project_id": project.id, "key": key, "name": names[key], "created_at": now} for key in created
+        ])
+        report.groups_created += len(created)
+        report.group_keys += created
+    groups: dict[str, Group] = {}
+    for keys in _chunks(list(names)):
+        for group in session.exec(select(Group).where(Group.project_id == project.id, Group.key.in_(keys))):
+            groups[group.key] = group
+    return groups
+
+
+def _write_documents(session: Session, groups: dict[str, Group], documents: list[DocumentInput],
+                     spans: list[list[Span]], report: ImportReport) -> list[int | None]:
+    """Insert each document that is new or changed, with its paragraphs, in a few batched statements.
+
+    An unchanged document (same text as its latest version) is left alone; a changed one becomes the next
+    version, at the same position, and the version before it is marked superseded.
+
+    :returns: per document, the id of the row inserted for it, or None when it was unchanged.
+    """
+    # The latest version of every document of these groups (by group id and origin), and each group's next
+    # free position. A document inserted below becomes the latest of its origin, so that a batch naming one
+    # origin twice gets two versions, as two imports in a row would.
+    latest: dict[tuple[int, str], dict] = {}
+    next_position: dict[int, int] = {}
+    for group_ids in _chunks([group.id for group in groups.values()]):
+        for row in session.execute(
+            select(Document.id, Document.group_id, Document.origin, Document.version, Document.text_sha256,
+                   Document.position).where(Document.group_id.in_(group_ids)).order_by(Document.version)
+        ).mappings():
+            latest[(row["group_id"], row["origin"])] = dict(row)
+            next_position[row["group_id"]] = max(next_position.get(row["group_id"], 0), row["position"] + 1)
+    rows: list[dict] = []
+    superseded: list[int] = []
+    written: list[dict | None] = []
+    now = utcnow()
+    for document in documents:
+        group_id = groups[document.group_key].id
+        digest = sha256(document.text)
+        previous = latest.get((group_id, document.origin))
+        if previous is not None and previous["text_sha256"] == digest:
+            report.documents_unchanged += 1
+            written.append(None)
+            continue
+        if previous is not None:
+            if "id" in previous:
+                superseded.append(previous["id"])
+            else:
+                previous["superseded"] = True  # inserted by this batch too
+            report.documents_versioned += 1
+            position = previous["position"]
+        else:
+            position = next_position.get(group_id, 0)
+            next_position[group_id] = position + 1
+        row = {"group_id": group_id, "position": position, "lang": document.lang,
+               "role": document.role or "translation", "title": document.title, "origin": document.origin,
+               "text": document.text, "text_sha256": digest, "version": previous["version"] + 1 if previous else 1,
+               "superseded": False, "created_at": now}
+        latest[(group_id, document.origin)] = row
+        rows.append(row)
+        written.append(row)
+    for document_ids in _chunks(superseded):
+        session.execute(update(Document).where(Document.id.in_(document_ids)).values(superseded=True))
+    if not rows:
+        return [None] * len(documents)
+    # Core statements on the tables: the ORM's bulk insert would go through its per-row bookkeeping. The new ids
+    # come back with each row's unique key rather than in the order of the rows: SQLite can only keep that order
+    # by inserting one row per statement.
+    documents_table, segments_table = Document.__table__, Segment.__table__
+    inserted = session.execute(insert(documents_table).returning(
+        documents_table.c.id, documents_table.c.group_id, documents_table.c.origin, documents_table.c.version
+    ), rows)
+    ids = {(group_id, origin, version): document_id for document_id, group_id, origin, version in inserted}
+    for row in rows:
+        row["id"] = ids[(row["group_id"], row["origin"], row["version"])]
+    segments = [
+        {"document_id": row["id"], "position": index, "char_start": span.char_start, "char_end": span.char_end}
+        for row, document_spans in zip(written, spans) if row is not None
+        for index, span in enumerate(document_spans)
+    ]
+    for batch in _chunks(segments, 20_000):
+        session.execute(insert(segments_table), batch)
+    report.documents_created += len(rows)
+    report.paragraphs += len(segments)
+    return [None if row is None else row["id"] for row in written]

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
-from labeler.text.anchors import anchors
+from labeler.text.anchors import anchor_set
 
 # Bead priors (Gale & Church 1993), as costs.
 BEADS = {(1, 1): 0.89, (1, 0): 0.0099, (0, 1): 0.0099, (2, 1): 0.089 / 2, (1, 2): 0.089 / 2, (2, 2): 0.011}
@@ -58,7 +58,7 @@ class _Doc:
 
 
 def _prepare(paragraphs: Sequence[str]) -> _Doc:
-    return _Doc(paragraphs, [max(len(p), 1) for p in paragraphs], [set(anchors(p)) for p in paragraphs])
+    return _Doc(paragraphs, [max(len(p), 1) for p in paragraphs], [anchor_set(p) for p in paragraphs])
 
 
 def _length_cost(length_a: int, length_b: int, ratio: float) -> float:
@@ -104,23 +104,15 @@ def _align_pair(pivot: _Doc, other: _Doc, ratio: float) -> list[tuple[tuple[int,
     size_a = _prefix([len(a) for a in pivot.anchors])
     size_b = _prefix([len(b) for b in other.anchors])
     anchors_a, anchors_b = pivot.anchors, other.anchors
-    shared: dict[tuple[int, int], int] = {}
-
-    def overlap(pi: int, i: int, pj: int, j: int) -> int:
-        if i - pi == 1 and j - pj == 1:
-            value = shared.get((pi, pj))
-            if value is None:
-                value = shared[(pi, pj)] = len(anchors_a[pi] & anchors_b[pj]) if anchors_a[pi] and anchors_b[pj] else 0
-            return value
-        total = 0
-        for x in range(pi, i):
-            for y in range(pj, j):
-                value = shared.get((x, y))
-                if value is None:
-                    value = shared[(x, y)] = len(anchors_a[x] & anchors_b[y]) if anchors_a[x] and anchors_b[y] else 0
-                total += value
-        return total
-
+    # The other document's side of a bead of db paragraphs ending before paragraph j: length (also divided by
+    # the ratio) and anchor count, by j.
+    length_to = {db: [0] * db + [length_b[j] - length_b[j - db] for j in range(db, m + 1)] for db in (1, 2)}
+    scaled_to = {db: [length / ratio for length in lengths] for db, lengths in length_to.items()}
+    size_to = {db: [0] * db + [size_b[j] - size_b[j - db] for j in range(db, m + 1)] for db in (1, 2)}
+    match_beads = [(da, db, prior) for (da, db), prior in BEAD_COST.items() if da and db]
+    gap = BEAD_COST[(1, 0)]
+    erfc, log, sqrt = math.erfc, math.log, math.sqrt
+    sqrt_variance, root2 = sqrt(VARIANCE), sqrt(2)
     inf = float("inf")
     # The band follows the best path so far (plus the expected slope), so it can stay narrow and still
     # follow a drift from the diagonal: rows dropped or merged in one document.
@@ -128,61 +120,80 @@ def _align_pair(pivot: _Doc, other: _Doc, ratio: float) -> list[tuple[tuple[int,
     bounds: list[tuple[int, int]] = []
     cost: list[list[float]] = []
     back: list[list[tuple[int, int] | None]] = []
-    gap = BEAD_COST[(1, 0)]
-    match_beads = [(da, db, prior) for (da, db), prior in BEAD_COST.items() if da and db]
-    erfc, log, sqrt = math.erfc, math.log, math.sqrt
-    sqrt_variance, root2 = sqrt(VARIANCE), sqrt(2)
     for i in range(n + 1):
         if i == 0:
             low, high = 0, min(m, band)
         else:
             previous_low, previous_high = bounds[i - 1]
             previous_row = cost[i - 1]
-            best_j = previous_low + min(range(len(previous_row)), key=previous_row.__getitem__)
+            best_j = previous_low + previous_row.index(min(previous_row))
             centre = int(round(best_j + slope))
             low = max(0, min(centre - band, previous_high))
             high = min(m, max(centre + band, previous_low + 2))
             if i == n:
                 high = m
         bounds.append((low, high))
-        row_cost, row_back = [inf] * (high - low + 1), [None] * (high - low + 1)
-        cost.append(row_cost)
-        back.append(row_back)
-        if i == 0:
-            row_cost[0] = 0.0
-        above_low, above_high = bounds[i - 1] if i else (1, 0)
-        above = cost[i - 1] if i else None
-        for j in range(low, high + 1):
-            if i == 0 and j == 0:
+        width = high - low + 1
+        # Each cell's best way in: first from the rows above (1-0, then the beads), then, left to right, 0-1 from
+        # the cell before. Of equal costs the first in the order 0-1, 1-0, 1-1, 2-1, 1-2, 2-2 wins, as it did
+        # when every cell tried them in that order.
+        entry, entry_from = [inf] * width, [None] * width
+        if i:
+            above_low, above_high = bounds[i - 1]
+            above = cost[i - 1]
+            for j in range(max(low, above_low), min(high, above_high) + 1):
+                # 1-0: a pivot paragraph with nothing in the other document.
+                entry[j - low], entry_from[j - low] = above[j - above_low] + gap, (i - 1, j)
+            # Anchors shared by pivot paragraph i-1 (and i-2, summed) with each paragraph y >= base of the other.
+            base = max(0, low - 2)
+            shared = [[len(anchors_a[x] & anchors_b[y]) if anchors_a[x] and anchors_b[y] else 0
+                       for y in range(base, high)] for x in range(i - 1, max(i - 3, -1), -1)]
+            if len(shared) == 2:
+                shared[1] = [one + two for one, two in zip(shared[0], shared[1])]
+        for da, db, prior in match_beads:
+            if i < da:
                 continue
-            best, best_from = inf, None
-            # 0-1: a paragraph of the other document with nothing in the pivot.
-            if j > low and row_cost[j - 1 - low] + gap < best:
-                best, best_from = row_cost[j - 1 - low] + gap, (i, j - 1)
-            # 1-0: a pivot paragraph with nothing in the other document.
-            if above is not None and above_low <= j <= above_high and above[j - above_low] + gap < best:
-                best, best_from = above[j - above_low] + gap, (i - 1, j)
-            for da, db, prior in match_beads:
-                pi, pj = i - da, j - db
-                if pi < 0 or pj < 0:
-                    continue
-                p_low, p_high = bounds[pi]
-                if pj < p_low or pj > p_high:
-                    continue
-                previous = cost[pi][pj - p_low]
+            pi = i - da
+            previous_costs = cost[pi]
+            p_low, p_high = bounds[pi]
+            la = length_a[i] - length_a[pi]
+            la_ratio = la * ratio
+            size_pivot = size_a[i] - size_a[pi]
+            lengths_to, scaled, sizes_to = length_to[db], scaled_to[db], size_to[db]
+            # overlap[j - 1 - base]: the anchors this bead's paragraphs share, summed over their pairs.
+            overlap = shared[da - 1]
+            if db == 2:
+                overlap = overlap[:1] + [one + two for one, two in zip(overlap, overlap[1:])]
+            for j in range(max(low, p_low + db), min(high, p_high + db) + 1):
+                previous = previous_costs[j - db - p_low]
                 if previous == inf:
                     continue
-                la, lb = length_a[i] - length_a[pi], length_b[j] - length_b[pj]
-                delta = (lb - la * ratio) / (sqrt((la + lb / ratio) / 2) * sqrt_variance)
-                step = previous + prior - log(max(erfc(abs(delta) / root2), 1e-12))
-                sizes = size_a[i] - size_a[pi] + size_b[j] - size_b[pj]
+                best = entry[j - low]
+                step = previous + prior
+                sizes = size_pivot + sizes_to[j]
                 if sizes:
                     # Shared anchors reward a bead; anchors on one side only (a number, a name) cost it.
-                    step -= ANCHOR_WEIGHT * (2 * overlap(pi, i, pj, j) / sizes - ANCHOR_EXPECTED)
+                    reward = ANCHOR_WEIGHT * (2 * overlap[j - 1 - base] / sizes - ANCHOR_EXPECTED)
+                    # The length cost is never negative: a bead that cannot win even without it is skipped.
+                    if step - reward >= best:
+                        continue
+                elif step >= best:
+                    continue
+                delta = (lengths_to[j] - la_ratio) / (sqrt((la + scaled[j]) / 2) * sqrt_variance)
+                step = step - log(max(erfc(abs(delta) / root2), 1e-12))
+                if sizes:
+                    step -= reward
                 if step < best:
-                    best, best_from = step, (pi, pj)
-            row_cost[j - low] = best
-            row_back[j - low] = best_from
+                    entry[j - low], entry_from[j - low] = step, (pi, j - db)
+        if i == 0:
+            entry[0] = 0.0
+        for j in range(max(low, 1) if i == 0 else low + 1, high + 1):
+            # 0-1: a paragraph of the other document with nothing in the pivot; first when costs are equal.
+            left = entry[j - 1 - low] + gap
+            if left < inf and left <= entry[j - low]:
+                entry[j - low], entry_from[j - low] = left, (i, j - 1)
+        cost.append(entry)
+        back.append(entry_from)
     result = []
     i, j = n, m
     while (i, j) != (0, 0):
@@ -193,7 +204,8 @@ def _align_pair(pivot: _Doc, other: _Doc, ratio: float) -> list[tuple[tuple[int,
             la, lb = length_a[i] - length_a[pi], length_b[j] - length_b[pj]
             length_fit = math.exp(-_length_cost(la, lb, ratio) / 4)
             sizes = size_a[i] - size_a[pi] + size_b[j] - size_b[pj]
-            anchor_fit = 2 * overlap(pi, i, pj, j) / sizes if sizes else length_fit
+            overlap = sum(len(anchors_a[x] & anchors_b[y]) for x in a for y in b)
+            anchor_fit = 2 * overlap / sizes if sizes else length_fit
             similarity = 0.5 * length_fit + 0.5 * min(1.0, 1.5 * anchor_fit)
         result.append((a, b, similarity))
         i, j = pi, pj

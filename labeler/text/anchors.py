@@ -15,17 +15,54 @@ Normalisation rules, so that the same anchor matches across languages and locale
 import re
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 
 URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.+-]+@[\w-]+\.[\w.]+\b", re.IGNORECASE)
-NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,\u00a0\u202f ]\d+)*(?![\w])")
+WWW = re.compile(r"www\.", re.IGNORECASE)
+# Written digit first (the look-behind then checks the character before it): the same matches as
+# ``(?<![\w.,])\d+...``, but the regex engine can skip straight to the digits instead of trying every position.
+NUMBER = re.compile(r"\d(?<![\w.,]\d)\d*(?:[.,\u00a0\u202f ]\d+)*(?![\w])")
 CODE = re.compile(r"\b[A-Za-z]+[-_]?\d+(?:[.,]\d+)*[A-Za-z]*\b")
+# A digit right after an ASCII letter (or after a letter and a dash): without one there is no CODE to find.
+CODE_HINT = re.compile(r"\d(?:(?<=[A-Za-z]\d)|(?<=[A-Za-z][-_]\d))")
+DECIMAL_COMMA = re.compile(r"(\d),(\d)")
+NUMBER_SEPARATOR = re.compile(r"[.,\u00a0\u202f ]")
 WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+WORD_JOINERS = "'’-"
 SENTENCE_END = re.compile(r"[.!?:;»\"“”]\s*$")
+SENTENCE_END_CHARS = frozenset(".!?:;»\"“”")  # SENTENCE_END's, for a test without a regex
+
+
+def _maybe_upper() -> re.Pattern:
+    """A pattern for the characters that may be upper case: every one but those known not to be.
+
+    The class is computed, not typed, so that it cannot leave one out.
+    """
+    never_upper = [code for code in range(0x3000) if not chr(code).isupper()]
+    never_upper += range(0x3000, 0xA000)  # CJK punctuation, kana, ideographs: no case
+    never_upper += range(0xAC00, 0xD7A4)  # Hangul syllables: no case
+    ranges: list[list[int]] = []
+    for code in never_upper:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    members = "".join(re.escape(chr(low)) if low == high else f"{re.escape(chr(low))}-{re.escape(chr(high))}"
+                      for low, high in ranges)
+    return re.compile(f"[^{members}]")
+
+
+MAYBE_UPPER = _maybe_upper()
 
 
 def strip_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=65536)
+def _name_key(word: str) -> str:
+    return strip_accents(word).casefold()
 
 
 def normalize_number(raw: str) -> str:
@@ -34,8 +71,10 @@ def normalize_number(raw: str) -> str:
     :param raw: digits with optional separators, e.g. ``"1.234,5"`` or ``"4,5"``.
     :returns: e.g. ``"1234.5"`` or ``"4.5"``.
     """
-    parts = re.split(r"[.,\u00a0\u202f ]", raw)
-    separators = re.findall(r"[.,\u00a0\u202f ]", raw)
+    if raw.isdecimal():
+        return raw.lstrip("0") or "0"
+    parts = NUMBER_SEPARATOR.split(raw)
+    separators = NUMBER_SEPARATOR.findall(raw)
     if not separators:
         return raw.lstrip("0") or "0"
     last = parts[-1]
@@ -54,23 +93,64 @@ def anchors(text: str) -> Counter:
     :param text: a paragraph in any language.
     :returns: normalised anchors, e.g. ``Counter({"4.5": 2, "openai": 1, "gpt-4.5": 1})``.
     """
-    found: Counter = Counter()
-    for match in URL.finditer(text):
-        found[match.group().lower().rstrip(".,)")] += 1
-    text = URL.sub(" ", text)
-    for match in CODE.finditer(text):
-        token = match.group()
-        found[re.sub(r"(\d),(\d)", r"\1.\2", token.lower())] += 1
+    return Counter(_find(text))
+
+
+def anchor_set(text: str) -> set[str]:
+    """Return the distinct anchors of ``text``: ``set(anchors(text))``, without counting them."""
+    return set(_find(text))
+
+
+def _find(text: str) -> list[str]:
+    """Every anchor of ``text`` as often as it occurs: URLs, codes, numbers, then names."""
+    found = []
+    # Each pattern runs only where it can match: most paragraphs have no URL, many no digit.
+    if "@" in text or "://" in text or WWW.search(text):
+        for match in URL.finditer(text):
+            found.append(match.group().lower().rstrip(".,)"))
+        text = URL.sub(" ", text)
+    if CODE_HINT.search(text):
+        for match in CODE.finditer(text):
+            token = match.group().lower()
+            found.append(DECIMAL_COMMA.sub(r"\1.\2", token) if "," in token else token)
     for match in NUMBER.finditer(text):
-        found[normalize_number(match.group())] += 1
-    for match in WORD.finditer(text):
+        found.append(normalize_number(match.group()))
+    found += _names(text)
+    return found
+
+
+def _names(text: str) -> list[str]:
+    """The names of ``text``, in order, as often as they occur (see the module docstring).
+
+    Only a word with an upper-case letter can be a name: the search jumps from one possible upper-case letter
+    (MAYBE_UPPER) to the next and takes the word around it, as WORD would split it, rather than looking at every
+    word. ``ch.isalnum() and not ch.isdecimal()`` is what WORD's ``[^\\W\\d_]`` matches.
+    """
+    found = []
+    end = 0
+    for hit in MAYBE_UPPER.finditer(text):
+        at = hit.start()
+        ch = text[at]
+        if at < end or not ch.isalnum() or ch.isdecimal():
+            continue
+        start = at  # back to the start of the word WORD would find: letters, and joiners between letters
+        while True:
+            while start and text[start - 1].isalnum() and not text[start - 1].isdecimal():
+                start -= 1
+            before = text[start - 2] if start >= 2 else ""
+            if text[start - 1:start] in WORD_JOINERS and before.isalnum() and not before.isdecimal():
+                start -= 2
+            else:
+                break
+        match = WORD.match(text, start)
+        end = match.end()
         word = match.group()
         if word.islower() or len(word) < 2:
             continue  # most words: no capital, not a name
-        start = match.start()
-        sentence_start = start == 0 or bool(SENTENCE_END.search(text[max(0, start - 3):start]))
+        # SENTENCE_END.search(text[start - 3:start]), without the regex: a sentence mark, then only spaces.
+        sentence_start = start == 0 or text[max(0, start - 3):start].rstrip()[-1:] in SENTENCE_END_CHARS
         is_name = (word[0].isupper() and not sentence_start) or (len(word) > 1 and word.isupper()) or (
             any(ch.isupper() for ch in word[1:]) and not word.isupper())
         if is_name:
-            found[strip_accents(word).casefold()] += 1
+            found.append(_name_key(word))
     return found

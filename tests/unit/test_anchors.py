@@ -1,8 +1,14 @@
 """Anchors: what survives translation, normalised across locales."""
 
-import pytest
+import re
 
-from labeler.text.anchors import anchors, normalize_number
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from labeler.text.anchors import (
+    MAYBE_UPPER, NUMBER, SENTENCE_END, WORD, _names, anchor_set, anchors, normalize_number, strip_accents,
+)
 
 
 @pytest.mark.parametrize("written, normal", [
@@ -27,3 +33,59 @@ def test_the_same_content_shares_anchors_across_languages():
 
 def test_accents_and_case_are_folded_in_names():
     assert "muller" in anchors("Gestern sagte Müller, dass")
+
+
+def test_a_distinct_set_is_the_counted_anchors_without_counts():
+    text = "Ana Ruiz met Ana in Port Elin on 4.5.2027: 4,5 % of GPT-4 users, see www.example.org."
+    assert anchor_set(text) == set(anchors(text))
+
+
+@pytest.mark.parametrize("text, names", [
+    ("Il a parlé de l'Europe et de Jean-Luc à Montréal.", {"l'europe", "jean-luc", "montreal"}),
+    ("Yesterday OpenAI and NATO met. Then the UN left.", {"openai", "nato", "un"}),
+    ("Danach sprach Ågren mit Ørsted.", {"agren", "ørsted"}),  # Ø is a letter of its own, not O with a mark
+    ("افتتحت البلدية أمس الجسر الجديد 日本語の段落 Ποσειδών είπε", {"ποσειδων"}),
+])
+def test_names_are_found_wherever_their_capital_letter_is(text, names):
+    assert {anchor for anchor in anchor_set(text) if not anchor[0].isdigit()} == names
+
+
+# A reference for the name search: every word WORD finds, judged one by one. The module jumps from one
+# possible capital letter to the next instead; it must find exactly the same names.
+def _names_word_by_word(text):
+    found = []
+    for match in WORD.finditer(text):
+        word = match.group()
+        if word.islower() or len(word) < 2:
+            continue
+        start = match.start()
+        sentence_start = start == 0 or bool(SENTENCE_END.search(text[max(0, start - 3):start]))
+        if (word[0].isupper() and not sentence_start) or word.isupper() or (
+                any(ch.isupper() for ch in word[1:]) and not word.isupper()):
+            found.append(strip_accents(word).casefold())
+    return found
+
+
+PIECES = st.sampled_from([
+    "a", "A", "é", "É", "ß", "ẞ", "ǅ", "İ", "ı", "ſ", "K", "Ⅻ", "²", "½", "٣", "ा", "𝐀", "Σ", "ς", "Д", "ﬁ", "日本",
+    "Müller", "OpenAI", "l'Europe", "Jean-Luc", "x-", "'", "’", "-", "_", " ", "\n", ".", ". ", "!", "“", "»",
+    "1", "42", "4,5", "1.000", "GPT-4", "www.", "https://", "@", "a@b.org",
+])
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(text=st.one_of(st.lists(PIECES, max_size=30).map("".join), st.text(max_size=60)))
+def test_the_name_search_finds_what_a_word_by_word_scan_finds(text):
+    assert _names(text) == _names_word_by_word(text)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(text=st.one_of(st.lists(PIECES, max_size=30).map("".join), st.text(max_size=60)))
+def test_numbers_are_found_where_the_plain_pattern_finds_them(text):
+    plain = re.compile(r"(?<![\w.,])\d+(?:[.,\u00a0\u202f ]\d+)*(?![\w])")
+    assert [match.span() for match in NUMBER.finditer(text)] == [match.span() for match in plain.finditer(text)]
+
+
+def test_every_upper_case_character_is_a_place_the_name_search_looks():
+    missed = [hex(code) for code in range(0x110000) if chr(code).isupper() and not MAYBE_UPPER.match(chr(code))]
+    assert not missed

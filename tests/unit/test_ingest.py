@@ -4,12 +4,13 @@ import json
 import shutil
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
 from labeler.alignment import current_documents
-from labeler.ingest import ImportProblem, import_documents, read_paths
-from labeler.models import AlignmentRow, Document, Group, Segment
+from labeler.ingest import DocumentInput, ImportProblem, import_documents, read_paths
+from labeler.models import AlignmentRow, Document, Group, Project, Segment
 from tests.conftest import DATA, require_seeds
 
 
@@ -144,3 +145,71 @@ def test_empty_file_and_missing_path_are_clear_errors(tmp_path):
         read_paths([tmp_path / "g"])
     with pytest.raises(ImportProblem, match="no such file or folder"):
         read_paths([tmp_path / "missing"])
+
+
+def test_a_document_whose_language_cannot_be_told_is_refused_by_name(session, tmp_path):
+    path = tmp_path / "docs.jsonl"
+    records = [{"group": "g", "doc_id": "words", "text": "Die Stadt hat gestern die neue Brücke eröffnet."},
+               {"group": "g", "doc_id": "figures", "text": "12 345 — 67,8 % — 90"}]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", "utf-8")
+    with pytest.raises(ImportProblem, match="cannot tell the language") as caught:
+        import_documents(session, "J", read_paths([path]))
+    assert caught.value.path == f"{path}, line 2"
+    assert _count(session, Document) == 0 and _count(session, Project) == 0
+
+
+def test_a_document_of_white_space_is_refused_before_anything_is_written(session):
+    documents = read_paths([DATA / "seedlike"])
+    documents.append(DocumentInput(group_key="g", group_name="g", origin="blank", text=" \n\t\n", lang="en",
+                                   source="blank.txt"))
+    with pytest.raises(ImportProblem, match="no paragraph"):
+        import_documents(session, "T", documents)
+    assert _count(session, Project) == 0 and _count(session, Document) == 0
+
+
+def test_one_file_given_twice_with_different_text_in_one_batch_becomes_two_versions(session):
+    first = DocumentInput(group_key="g", group_name="g", origin="a.txt", text="First text.", lang="en")
+    second = DocumentInput(group_key="g", group_name="g", origin="a.txt", text="Second text.", lang="en")
+    same = DocumentInput(group_key="g", group_name="g", origin="a.txt", text="Second text.", lang="en")
+    report = import_documents(session, "T", [first, second, same])
+    assert (report.documents_created, report.documents_versioned, report.documents_unchanged) == (2, 1, 1)
+    versions = list(session.exec(select(Document).order_by(Document.version)))
+    assert [(v.version, v.superseded, v.text, v.position) for v in versions] == [
+        (1, True, "First text.", 0), (2, False, "Second text.", 0)]
+
+
+def test_a_new_file_in_an_existing_group_becomes_its_next_column(session, tmp_path):
+    folder = tmp_path / "group"
+    shutil.copytree(DATA / "seedlike", folder)
+    import_documents(session, "T", read_paths([folder]))
+    (folder / "zz_it.txt").write_text("Il sindaco ha inaugurato ieri il nuovo ponte sul fiume.\n", "utf-8")
+    report = import_documents(session, "T", read_paths([folder]))
+    assert (report.documents_created, report.documents_unchanged, report.groups_created) == (1, 5, 0)
+    documents = current_documents(session, session.exec(select(Group)).one().id)
+    assert [d.position for d in documents] == [0, 1, 2, 3, 4, 5]
+    assert (documents[-1].origin, documents[-1].lang) == ("zz_it.txt", "it")
+
+
+def _statements_to_write(session, tmp_path, groups: int) -> int:
+    path = tmp_path / f"{groups}.jsonl"
+    records = [{"group": f"g{g}", "doc_id": f"{g}-{lang}", "lang": lang, "text": f"Paragraph one.\n\nParagraph {g}."}
+               for g in range(groups) for lang in ("en", "de", "fr")]
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", "utf-8")
+    seen = []
+
+    def count(*_):
+        seen.append(1)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        report = import_documents(session, f"P{groups}", read_paths([path]), align=False)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert report.documents_created == 3 * groups and report.paragraphs == 6 * groups
+    return len(seen)
+
+
+def test_writing_a_batch_takes_as_many_statements_for_twenty_groups_as_for_one(session, tmp_path):
+    # Groups, documents and paragraphs are each written in one statement (issue #8: import throughput).
+    assert _statements_to_write(session, tmp_path, 20) == _statements_to_write(session, tmp_path, 1)

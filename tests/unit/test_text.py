@@ -91,3 +91,43 @@ def test_detection_can_be_restricted_to_candidates():
 def test_language_names():
     assert langid.language_name("pt-BR") == "Portuguese"
     assert langid.language_name("xx") == "xx"
+
+
+def test_detection_reads_a_sample_that_ends_at_a_paragraph_break():
+    first = "Die Stadt hat gestern die neue Brücke über den Fluss eröffnet. " * 10  # 630 characters
+    text = first.strip() + "\n" + "Ein zweiter Absatz, der über die Grenze der Stichprobe hinausgeht. " * 20
+    assert langid.sample(text) == first.strip()
+    assert langid.sample("kurz") == "kurz"
+
+
+def test_without_a_paragraph_break_the_sample_ends_at_a_space():
+    text = "palabra " * 300
+    sample = langid.sample(text)
+    assert len(sample) <= langid.SAMPLE_CHARS and text.startswith(sample) and sample.endswith("palabra")
+
+
+def test_detecting_many_texts_gives_what_detecting_each_gives():
+    texts = ["El ayuntamiento inauguró ayer el nuevo puente sobre el río, tras tres años de obras y retrasos.",
+             "Die Stadt hat gestern die neue Brücke über den Fluss eröffnet, nach drei Jahren Bauzeit.",
+             "12 345 678 — 90", ""]
+    assert langid.detect_many(texts) == [langid.detect(text) for text in texts] == ["es", "de", None, None]
+
+
+def test_language_names_are_lingua_s_own():
+    # The names are a table, so that showing them does not import lingua; it must not drift from lingua's.
+    from lingua import Language
+
+    assert langid.LANGUAGE_NAMES == {language.iso_code_639_1.name.lower(): language.name.title()
+                                     for language in Language.all()}
+    assert langid.is_known("nb-NO") and langid.is_known("PT") and not langid.is_known("xx")
+
+
+def test_showing_language_names_does_not_load_lingua():
+    # The server shows language names on every page; lingua (and its models) is for importing only.
+    import subprocess
+    import sys
+
+    code = ("import sys; from labeler import reading, progress; from labeler.text import langid; "
+            "assert langid.language_name('pt-BR') == 'Portuguese'; "
+            "assert 'lingua' not in sys.modules, 'lingua was imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
