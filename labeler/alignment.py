@@ -1,10 +1,10 @@
 """Alignment rows in the database: (re)align a group with the pure aligner, keeping confirmed rows."""
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from labeler.models import AlignmentMember, AlignmentRow, Document, Event, Group, Segment
-from labeler.text.align import align, comparable_documents
+from labeler.text.align import align, align_and_classify
 
 
 def current_documents(session: Session, group_id: int) -> list[Document]:
@@ -39,9 +39,11 @@ def realign_group(session: Session, group: Group, auto_role_ids: set[int] = froz
     # A paragraph in a confirmed row stays where it is, in every confirmed row it is in.
     fixed_segments = {segment_id for _, segment_id in fixed_members}
 
-    segments_by_doc: dict[int, list[Segment]] = {document.id: [] for document in documents}
-    for segment in session.exec(
-        select(Segment).where(Segment.document_id.in_(list(segments_by_doc))).order_by(Segment.position)
+    # Plain rows, not ORM objects: an import aligns every group it writes (issue 8).
+    segments_by_doc: dict[int, list] = {document.id: [] for document in documents}
+    for segment in session.execute(
+        select(Segment.id, Segment.document_id, Segment.position, Segment.char_start, Segment.char_end)
+        .where(Segment.document_id.in_(list(segments_by_doc))).order_by(Segment.position)
     ):
         segments_by_doc[segment.document_id].append(segment)
     free = [[s for s in segments_by_doc[d.id] if s.id not in fixed_segments] for d in documents]
@@ -49,24 +51,24 @@ def realign_group(session: Session, group: Group, auto_role_ids: set[int] = froz
     roles = [None if d.id in auto_role_ids else d.role for d in documents]
 
     if auto_role_ids and not confirmed:
-        for index in comparable_documents(texts, roles):
-            if documents[index].id in auto_role_ids:
-                documents[index].role = "comparable"
-                session.add(documents[index])
-                roles[index] = "comparable"
-
+        aligned, found = align_and_classify(texts, roles)
+        for index in found:
+            documents[index].role = "comparable"
+            session.add(documents[index])
+    else:
+        aligned = align(texts, roles)
     new_rows = [
         (row, [(free[doc][i], row.continues(doc, i)) for doc, indices in enumerate(row.members) for i in indices])
-        for row in align(texts, roles)
+        for row in aligned
     ]
     # Place every row by where its paragraphs sit in their documents (0..1), confirmed rows included.
     lengths = {d.id: max(len(segments_by_doc[d.id]), 1) for d in documents}
     by_id = {s.id: s for doc_segments in segments_by_doc.values() for s in doc_segments}
 
-    def place(segments: list[Segment]) -> float:
+    def place(segments: list) -> float:
         return sum(s.position / lengths[s.document_id] for s in segments) / max(len(segments), 1)
 
-    kept: dict[int, list[Segment]] = {row.id: [] for row in confirmed}
+    kept: dict[int, list] = {row.id: [] for row in confirmed}
     for row_id, segment_id in fixed_members:
         if segment_id in by_id:
             kept[row_id].append(by_id[segment_id])
@@ -94,14 +96,17 @@ def realign_group(session: Session, group: Group, auto_role_ids: set[int] = froz
     if not fresh:
         session.flush()
         return 0
-    row_ids = session.execute(
-        insert(AlignmentRow).returning(AlignmentRow.id, sort_by_parameter_order=True),
+    # Core inserts, many rows a statement. The new ids are matched by position (unique in a group): asking for
+    # them in the order of the rows makes SQLite insert one row a statement.
+    rows_table, members_table = AlignmentRow.__table__, AlignmentMember.__table__
+    row_id_at = dict(session.execute(
+        rows_table.insert().returning(rows_table.c.position, rows_table.c.id),
         [{"group_id": group.id, "position": position, "score": round(row.score, 4), "method": row.method,
           "status": "suggested"} for position, row, _ in fresh],
-    ).scalars().all()
-    session.execute(insert(AlignmentMember), [
-        {"row_id": row_id, "segment_id": segment.id, "continued": continued}
-        for row_id, (_, _, members) in zip(row_ids, fresh) for segment, continued in members
+    ).all())
+    session.execute(members_table.insert(), [
+        {"row_id": row_id_at[position], "segment_id": segment.id, "continued": continued}
+        for position, _, members in fresh for segment, continued in members
     ])
     session.flush()
     if confirmed:  # a new row placed between confirmed ones may cut a continuation of the new rows in two

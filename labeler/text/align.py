@@ -297,12 +297,34 @@ def align(documents: Sequence[Sequence[str]], roles: Sequence[str | None] | None
     :param documents: each document's paragraphs, in order.
     :param roles: per document ``"source"``, ``"translation"``, ``"comparable"`` or None (decide).
     :param pivot: force the pivot document (default: the source, else the most central document).
-    :returns: rows in reading order; every paragraph is in exactly one row; the paragraphs of parallel
-        documents keep their order down the rows.
+    :returns: rows in reading order; every paragraph begins in exactly one row (and may continue in the rows
+        just below it); the paragraphs of parallel documents keep their order down the rows.
     """
     if not documents:
         return []
-    docs, centre, pair_beads, comparable = _decide(documents, roles, pivot)
+    return _rows(*_decide(documents, roles, pivot))
+
+
+def align_and_classify(documents: Sequence[Sequence[str]], roles: Sequence[str | None] | None = None,
+                       pivot: int | None = None) -> tuple[list[Row], set[int]]:
+    """Align, and say which of the documents without a role were found comparable.
+
+    :returns: the rows of ``align`` with those documents given the role ``comparable``, and their indices (what
+        ``comparable_documents`` returns of them), aligning each pair of documents once.
+    """
+    if not documents:
+        return [], set()
+    roles = list(roles) if roles is not None else [None] * len(documents)
+    decided = _decide(documents, roles, pivot)
+    docs, centre, _, comparable = decided
+    found = {index for index in comparable if roles[index] is None}
+    settled = ["comparable" if index in found else role for index, role in enumerate(roles)]
+    if found and _choose_pivot(docs, settled, pivot) != centre:
+        decided = _decide(documents, settled, pivot)
+    return _rows(*decided), found
+
+
+def _rows(docs: list[_Doc], centre: int, pair_beads: dict, comparable: set[int]) -> list[Row]:
     count = len(docs)
     n = len(docs[centre].paragraphs)
     # Pivot paragraphs share a row when most documents join them in one bead. Where only a few do, their

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from labeler.text.align import _spread, align, comparable_documents
+from labeler.text.align import _spread, align, align_and_classify, comparable_documents
 from tests.conftest import SEEDS
 
 EN = ["The harbour bridge opened on Saturday after 4 years of work.",
@@ -172,3 +172,14 @@ def test_seed_translations_align_paragraph_by_paragraph():
     assert comparable_documents(documents) == {4}
     linked = sum(len(row.members[4]) for row in rows if any(row.members[:4]))
     assert 0 < linked < len(documents[4]) / 2
+
+
+@pytest.mark.parametrize("roles", [[None, None, None], ["source", None, None], [None, "translation", None]])
+def test_align_and_classify_is_align_with_the_comparable_documents_named(roles):
+    other = ["Completely different news about a football match in Glasgow.",
+             "The score was 2 to 0.", "Fans celebrated.", "The coach Willem Boer was pleased.",
+             "Next week they play in Leeds.", "Tickets are sold out.", "Rain is expected.", "The end."]
+    documents = [EN, DE[:1] + [DE[1] + " " + DE[2]] + DE[3:], other]
+    rows, found = align_and_classify(documents, roles)
+    assert found == comparable_documents(documents, roles) == {2}
+    assert rows == align(documents, [("comparable" if i in found else role) for i, role in enumerate(roles)])
