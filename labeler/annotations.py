@@ -13,7 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
-from labeler.models import INT_MAX, Annotation, Concept, Document, Event, Group, Project, Segment
+from labeler import span_store
+from labeler.models import INT_MAX, Annotation, Concept, Document, Event, Group, Project, Segment, utcnow
+from labeler.span_store import DocumentText, ParagraphBounds, StoredSpan
 
 ATTRS_MAX_BYTES = 4096
 NOTE_MAX = 2000
@@ -126,28 +128,19 @@ def _check_label(project: Project, layer: str, label: str, severity: str | None,
     return attrs
 
 
-def _group_document(session: Session, group: Group, document_id: int) -> Document:
-    document = session.get(Document, document_id)
-    if document is None or document.group_id != group.id:
-        raise SpanError(f"document {document_id} is not in this group", 404)
-    if document.superseded:
-        raise SpanError("this document has a newer version: reload the page", 409)
-    return document
+def _log(session: Session, user_id: int, group_id: int, action: str, annotation: Annotation,
+         before: dict | None, after: dict | None) -> None:
+    session.add(Event(user_id=user_id, group_id=group_id, action=action, object_type="annotation",
+                      object_id=annotation.id, before=before, after=after))
 
 
-# Statements of every save, built once: building a statement costs as much as running it (issue 8).
 _PARAGRAPH_AROUND = select(Segment).where(
     Segment.document_id == bindparam("document_id"), Segment.char_start <= bindparam("char_start"),
     Segment.char_end >= bindparam("char_end"))
-_TWIN = select(Annotation.id).where(
-    Annotation.document_id == bindparam("document_id"), Annotation.char_start == bindparam("char_start"),
-    Annotation.char_end == bindparam("char_end"), Annotation.layer == bindparam("layer"),
-    Annotation.label == bindparam("label"), Annotation.annotator_id == bindparam("user_id"),
-    Annotation.deleted_at == None, Annotation.status == "accepted",  # noqa: E711 (SQL NULL test)
-)
 
 
 def _segment_of(session: Session, document: Document, char_start: int, char_end: int) -> Segment:
+    """The paragraph of ``document`` that holds ``char_start``–``char_end`` (a save finds it with its document)."""
     segment = session.exec(_PARAGRAPH_AROUND, params={
         "document_id": document.id, "char_start": char_start, "char_end": char_end}).first()
     if segment is None:
@@ -155,21 +148,20 @@ def _segment_of(session: Session, document: Document, char_start: int, char_end:
     return segment
 
 
-def _log(session: Session, user_id: int, group_id: int, action: str, annotation: Annotation,
-         before: dict | None, after: dict | None) -> None:
-    session.add(Event(user_id=user_id, group_id=group_id, action=action, object_type="annotation",
-                      object_id=annotation.id, before=before, after=after))
+def _checked_new_span(session: Session, project: Project, group: Group, data: dict, user_id: int | None):
+    """Parse and check a new span; one statement reads its document, its paragraph and any twin of ``user_id``.
 
-
-def validated_span(session: Session, project: Project, group: Group, data: dict):
-    """Check a new span against the group's text and the project's labels.
-
-    :param data: the fields of ``SpanCreate``.
-    :returns: the parsed span, its document, its paragraph and its checked attributes.
-    :raises SpanError: on any bad input, with a message for the person.
+    :returns: the parsed span, its document, its paragraph, its checked attributes, and the id of the user's
+        live span with the same offsets, layer and label (None when there is none).
     """
     span = parse(SpanCreate, data)
-    document = _group_document(session, group, span.document_id)
+    found = span_store.document_for_new_span(session, span.document_id, span.char_start, span.char_end,
+                                             span.layer, span.label, user_id)
+    if found is None or found[0].group_id != group.id:
+        raise SpanError(f"document {span.document_id} is not in this group", 404)
+    document, paragraph, twin = found
+    if document.superseded:
+        raise SpanError("this document has a newer version: reload the page", 409)
     if span.char_end <= span.char_start:
         raise SpanError("the span is empty or reversed (char_end must be after char_start)")
     if span.char_end > len(document.text):
@@ -179,42 +171,67 @@ def validated_span(session: Session, project: Project, group: Group, data: dict)
         raise SpanError(f"the text at {span.char_start}–{span.char_end} is {actual!r}, not {span.surface!r}: "
                         "the offsets must count code points")
     attrs = _check_label(project, span.layer, span.label, span.severity, span.attrs)
-    return span, document, _segment_of(session, document, span.char_start, span.char_end), attrs
+    if paragraph is None:
+        raise SpanError("a span must lie inside one paragraph")
+    return span, document, paragraph, attrs, twin
+
+
+def validated_span(session: Session, project: Project, group: Group, data: dict):
+    """Check a new span against the group's text and the project's labels.
+
+    :param data: the fields of ``SpanCreate``.
+    :returns: the parsed span, its document, its paragraph and its checked attributes.
+    :raises SpanError: on any bad input, with a message for the person.
+    """
+    return _checked_new_span(session, project, group, data, None)[:4]
 
 
 def create(session: Session, project: Project, group: Group, user_id: int, data: dict) -> Annotation:
     """Create a span for ``user_id``.
 
     :param data: the fields of ``SpanCreate``.
-    :returns: the new annotation (flushed; the caller commits).
+    :returns: the new annotation, in the session (written; the caller commits).
     :raises SpanError: on any bad input, with a message for the person.
     """
-    return create_in_paragraph(session, project, group, user_id, data)[0]
+    return session.get(Annotation, create_in_paragraph(session, project, group, user_id, data)[0].id)
 
 
 def create_in_paragraph(session: Session, project: Project, group: Group, user_id: int,
-                        data: dict) -> tuple[Annotation, Segment, Document]:
-    """Create a span for ``user_id``, like :func:`create`.
+                        data: dict) -> tuple[StoredSpan, ParagraphBounds, DocumentText]:
+    """Create a span for ``user_id``, like :func:`create`, without an ORM object (the save of the group page).
 
-    :returns: the new annotation, and the paragraph and document it was checked against (a save's answer
+    :returns: the new span as stored, and the paragraph and document it was checked against (a save's answer
         re-renders that paragraph without reading it again).
     :raises SpanError: on any bad input, with a message for the person.
     """
-    span, document, segment, attrs = validated_span(session, project, group, data)
-    twin = session.exec(_TWIN, params={
-        "document_id": document.id, "char_start": span.char_start, "char_end": span.char_end, "layer": span.layer,
-        "label": span.label, "user_id": user_id}).first()
+    span, document, paragraph, attrs, twin = _checked_new_span(session, project, group, data, user_id)
     if twin is not None:
         raise SpanError(f"you already have this {span.label} span here", 409)
-    annotation = Annotation(
-        document_id=document.id, segment_id=segment.id, char_start=span.char_start, char_end=span.char_end,
-        surface=span.surface, layer=span.layer, label=span.label, attrs=attrs, annotator_id=user_id,
-        origin="human", status="accepted",
+    now = utcnow()
+    stored = span_store.insert_span(
+        session, document_id=document.id, segment_id=paragraph.id, char_start=span.char_start,
+        char_end=span.char_end, surface=span.surface, layer=span.layer, label=span.label, attrs=attrs,
+        concept_id=None, counterpart_id=None, annotator_id=user_id, decided_by_id=None, decision=None,
+        source_annotators=None, origin="human", status="accepted", version=1, deleted_at=None, created_at=now,
+        updated_at=now,
     )
-    session.add(annotation)
-    session.flush()
-    _log(session, user_id, group.id, "annotation.create", annotation, None, snapshot(annotation))
-    return annotation, segment, document
+    span_store.log_event(session, user_id, group.id, "annotation.create", stored, None, snapshot(stored), now)
+    return stored, paragraph, document
+
+
+def own_span(session: Session, group: Group, user_id: int,
+             annotation_id: int) -> tuple[StoredSpan, ParagraphBounds, DocumentText]:
+    """Return the user's live span in this group, with its paragraph and document (one statement).
+
+    :raises SpanError: 404 when it does not exist, is someone else's or is deleted.
+    """
+    found = span_store.span_with_place(session, annotation_id)
+    if found is not None:
+        span, paragraph, document = found
+        if (document.group_id == group.id and span.annotator_id == user_id and span.deleted_at is None
+                and span.status == "accepted"):
+            return found
+    raise SpanError(f"no span {annotation_id} of yours in this group", 404)
 
 
 def own_annotation(session: Session, group: Group, user_id: int, annotation_id: int) -> Annotation:
@@ -231,32 +248,51 @@ def own_annotation(session: Session, group: Group, user_id: int, annotation_id: 
     raise SpanError(f"no span {annotation_id} of yours in this group", 404)
 
 
-def _check_version(annotation: Annotation, version: int) -> None:
+def _check_version(annotation: StoredSpan, version: int) -> None:
     if annotation.version != version:
         raise Conflict("this span was changed elsewhere since you opened it; here is its current state",
                        annotation)
+
+
+def _write(session: Session, current: StoredSpan, **changes) -> StoredSpan:
+    """Write a change read from ``current``; a save that changed the span in between wins (409 for this one)."""
+    written = span_store.update_span(session, current, **changes)
+    if written is None:
+        now = span_store.span_with_place(session, current.id)
+        raise Conflict("this span was changed elsewhere since you opened it; here is its current state",
+                       now[0] if now else current)
+    return written
 
 
 def update(session: Session, project: Project, group: Group, user_id: int, annotation_id: int,
            data: dict) -> Annotation:
     """Change a span's label, attributes, concept or counterpart.
 
+    :returns: the annotation as now stored, in the session.
     :raises Conflict: when ``version`` is not the span's current version.
     :raises SpanError: on bad input.
     """
+    return session.get(Annotation, update_in_paragraph(session, project, group, user_id, annotation_id, data)[0].id)
+
+
+def update_in_paragraph(session: Session, project: Project, group: Group, user_id: int, annotation_id: int,
+                        data: dict) -> tuple[StoredSpan, ParagraphBounds, DocumentText]:
+    """Change a span, like :func:`update`, without an ORM object (the save of the group page).
+
+    :returns: the span as now stored, and its paragraph and document (what the save's answer re-renders).
+    """
     changes = parse(SpanUpdate, data)
-    annotation = own_annotation(session, group, user_id, annotation_id)
+    annotation, paragraph, document = own_span(session, group, user_id, annotation_id)
     _check_version(annotation, changes.version)
-    before = snapshot(annotation)
     label = changes.label or annotation.label
     attrs = dict(annotation.attrs if changes.attrs is None else changes.attrs)
     if changes.attrs is not None and annotation.layer == "error" and "severity" not in attrs:
         attrs["severity"] = annotation.attrs.get("severity")
-    annotation.attrs = _check_label(project, annotation.layer, label, changes.severity, attrs) \
+    attrs = _check_label(project, annotation.layer, label, changes.severity, attrs) \
         if annotation.layer == "error" else _check_label(project, annotation.layer, label, None, attrs)
-    annotation.label = label
+    concept_id, counterpart_id = annotation.concept_id, annotation.counterpart_id
     if changes.clear_concept:
-        annotation.concept_id = None
+        concept_id = None
     elif changes.concept_id is not None:
         concept = session.get(Concept, changes.concept_id)
         if concept is None or concept.project_id != project.id:
@@ -265,9 +301,9 @@ def update(session: Session, project: Project, group: Group, user_id: int, annot
             raise SpanError("translation errors are not linked to concepts; use a counterpart")
         if concept.kind != annotation.layer:
             raise SpanError(f"a {annotation.layer} cannot be linked to a {concept.kind} concept")
-        annotation.concept_id = concept.id
+        concept_id = concept.id
     if changes.clear_counterpart:
-        annotation.counterpart_id = None
+        counterpart_id = None
     elif changes.counterpart_id is not None:
         counterpart = session.get(Annotation, changes.counterpart_id)
         if counterpart is None or counterpart.deleted_at is not None or counterpart.annotator_id != user_id:
@@ -275,29 +311,37 @@ def update(session: Session, project: Project, group: Group, user_id: int, annot
         other = session.get(Document, counterpart.document_id)
         if other.group_id != group.id or other.id == annotation.document_id:
             raise SpanError("a counterpart is a span in another document of the same group")
-        annotation.counterpart_id = counterpart.id
-    annotation.version += 1
-    annotation.updated_at = datetime.now(timezone.utc)
-    session.add(annotation)
-    session.flush()
-    _log(session, user_id, group.id, "annotation.update", annotation, before, snapshot(annotation))
-    return annotation
+        counterpart_id = counterpart.id
+    now = utcnow()
+    written = _write(session, annotation, label=label, attrs=attrs, concept_id=concept_id,
+                     counterpart_id=counterpart_id, version=annotation.version + 1, updated_at=now)
+    span_store.log_event(session, user_id, group.id, "annotation.update", written, snapshot(annotation),
+                         snapshot(written), now)
+    return written, paragraph, document
 
 
 def delete(session: Session, group: Group, user_id: int, annotation_id: int, version: int) -> Annotation:
     """Delete a span (kept as deleted, so that undo can bring it back).
 
+    :returns: the annotation as now stored, in the session.
     :raises Conflict: on a stale version.
     """
-    annotation = own_annotation(session, group, user_id, annotation_id)
+    return session.get(Annotation, delete_in_paragraph(session, group, user_id, annotation_id, version)[0].id)
+
+
+def delete_in_paragraph(session: Session, group: Group, user_id: int, annotation_id: int,
+                        version: int) -> tuple[StoredSpan, ParagraphBounds, DocumentText]:
+    """Delete a span, like :func:`delete`, without an ORM object (the save of the group page).
+
+    :returns: the span as now stored, and its paragraph and document (what the save's answer re-renders).
+    """
+    annotation, paragraph, document = own_span(session, group, user_id, annotation_id)
     _check_version(annotation, version)
-    before = snapshot(annotation)
-    annotation.deleted_at = datetime.now(timezone.utc)
-    annotation.version += 1
-    session.add(annotation)
-    session.flush()
-    _log(session, user_id, group.id, "annotation.delete", annotation, before, snapshot(annotation))
-    return annotation
+    now = utcnow()
+    written = _write(session, annotation, deleted_at=now, version=annotation.version + 1)
+    span_store.log_event(session, user_id, group.id, "annotation.delete", written, snapshot(annotation),
+                         snapshot(written), now)
+    return written, paragraph, document
 
 
 def _restore(annotation: Annotation, state: dict | None) -> None:

@@ -8,6 +8,7 @@ import unicodedata
 from collections import defaultdict, deque
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, session, url_for
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -150,6 +151,10 @@ def user_for_token(db: Session, token: str) -> User | None:
     return db.exec(select(User).where(User.api_token_hash == _token_hash(token))).first()
 
 
+# Every request reads its user: a statement built once, rather than the one ``session.get`` builds each time (issue 8).
+_USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
+
+
 def load_user() -> None:
     """Find who is asking: the session's user on pages, the bearer token's user on the API (never a cookie,
     so that another site cannot make a browser call the API)."""
@@ -161,7 +166,7 @@ def load_user() -> None:
         return
     user_id = session.get("user_id")
     if user_id is not None:
-        g.user = get_session().get(User, user_id)
+        g.user = get_session().exec(_USER_BY_ID, params={"user_id": user_id}).first()
 
 
 def require_login():

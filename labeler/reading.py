@@ -18,7 +18,7 @@ WEAK_ROW_SCORE = 0.5
 GROUPS_PER_PAGE = 50
 
 
-@dataclass
+@dataclass(slots=True)
 class Column:
     document_id: int
     index: int | None  # None in a save's answer, which re-renders a column's figures, not its place
@@ -30,7 +30,7 @@ class Column:
     mqm: dict = field(default_factory=dict)  # penalty, words, score_per_100_words of the reader's errors
 
 
-@dataclass
+@dataclass(slots=True)
 class Paragraph:
     id: int
     document_id: int
@@ -39,12 +39,12 @@ class Paragraph:
     runs: list[Run]
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     segments: list[Paragraph] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     id: int
     position: int
@@ -162,24 +162,39 @@ def columns(session: Session, group: Group, user_id: int | None = None, weights:
     ], documents
 
 
-# Statements of the hot paths, built once: building a statement costs as much as running it (issue 8).
-_SEVERITY = Annotation.attrs["severity"].as_string()
-_ERRORS_BY_KIND = select(Annotation.document_id, Annotation.label, _SEVERITY, func.count(Annotation.id)).where(
-    Annotation.document_id.in_(bindparam("document_ids", expanding=True)),
-    Annotation.annotator_id == bindparam("user_id"), Annotation.layer == "error",
-    Annotation.deleted_at == None, Annotation.status == "accepted",  # noqa: E711 (SQL NULL test)
-).group_by(Annotation.document_id, Annotation.label, _SEVERITY)
+# Statements of the hot paths, built once: building a statement costs as much as running it (issue 8). Built on
+# the tables, not the ORM classes, and run on the session's connection: rows of plain values, no ORM loading.
+_ANNOTATION = Annotation.__table__.c
+_SEGMENT = Segment.__table__.c
+_MEMBER = AlignmentMember.__table__.c
+_ROW = AlignmentRow.__table__.c
+_SEVERITY = _ANNOTATION.attrs["severity"].as_string()
+_ERRORS_BY_KIND = select(_ANNOTATION.document_id, _ANNOTATION.label, _SEVERITY, func.count(_ANNOTATION.id)).where(
+    _ANNOTATION.document_id.in_(bindparam("document_ids", expanding=True)),
+    _ANNOTATION.annotator_id == bindparam("user_id"), _ANNOTATION.layer == "error",
+    _ANNOTATION.deleted_at == None, _ANNOTATION.status == "accepted",  # noqa: E711 (SQL NULL test)
+).group_by(_ANNOTATION.document_id, _ANNOTATION.label, _SEVERITY)
 _READER_SPANS = select(
-    Annotation.id, Annotation.document_id, Annotation.segment_id, Annotation.char_start, Annotation.char_end,
-    Annotation.layer, Annotation.label, Annotation.attrs, Annotation.concept_id, Annotation.status,
-    Annotation.origin, Annotation.annotator_id,
+    _ANNOTATION.id, _ANNOTATION.document_id, _ANNOTATION.segment_id, _ANNOTATION.char_start, _ANNOTATION.char_end,
+    _ANNOTATION.layer, _ANNOTATION.label, _SEVERITY, _ANNOTATION.concept_id, _ANNOTATION.status,
+    _ANNOTATION.origin, _ANNOTATION.annotator_id,
 ).where(
-    Annotation.document_id.in_(bindparam("document_ids", expanding=True)),
-    Annotation.segment_id.in_(bindparam("segment_ids", expanding=True)),
-    Annotation.deleted_at == None,  # noqa: E711 (SQL NULL test)
-    or_(Annotation.annotator_id == bindparam("user_id"),
-        and_(Annotation.annotator_id == None, Annotation.status == suggestions.SUGGESTED)),  # noqa: E711
+    _ANNOTATION.document_id.in_(bindparam("document_ids", expanding=True)),
+    _ANNOTATION.segment_id.in_(bindparam("segment_ids", expanding=True)),
+    _ANNOTATION.deleted_at == None,  # noqa: E711 (SQL NULL test)
+    or_(_ANNOTATION.annotator_id == bindparam("user_id"),
+        and_(_ANNOTATION.annotator_id == None, _ANNOTATION.status == suggestions.SUGGESTED)),  # noqa: E711
 )
+_ROW_FIELDS = (_ROW.id, _ROW.position, _ROW.score, _ROW.method, _ROW.status)
+_ROWS_FROM_TOP = select(*_ROW_FIELDS).where(_ROW.group_id == bindparam("group_id")) \
+    .order_by(_ROW.position).limit(bindparam("limit"))
+_ROWS_BELOW = select(*_ROW_FIELDS) \
+    .where(_ROW.group_id == bindparam("group_id"), _ROW.position > bindparam("position")) \
+    .order_by(_ROW.position).limit(bindparam("limit"))
+_ROWS_BY_ID = select(*_ROW_FIELDS).where(_ROW.id.in_(bindparam("row_ids", expanding=True)))
+_ROW_MEMBERS = select(_MEMBER.row_id, _SEGMENT.id, _SEGMENT.document_id, _SEGMENT.char_start, _SEGMENT.char_end) \
+    .join(Segment.__table__, _SEGMENT.id == _MEMBER.segment_id) \
+    .where(_MEMBER.row_id.in_(bindparam("row_ids", expanding=True))).order_by(_SEGMENT.document_id, _SEGMENT.position)
 
 
 def document_mqm(session: Session, documents: list[Document], user_id: int | None,
@@ -192,15 +207,16 @@ def document_mqm(session: Session, documents: list[Document], user_id: int | Non
     """
     errors: dict[int, list[tuple[str, str]]] = {d.id: [] for d in documents}
     if user_id is not None and documents:
-        for document_id, label, level, count in session.exec(
-                _ERRORS_BY_KIND, params={"document_ids": list(errors), "user_id": user_id}):
+        for document_id, label, level, count in session.connection().execute(
+                _ERRORS_BY_KIND, {"document_ids": list(errors), "user_id": user_id}):
             errors[document_id] += [(label, level or "major")] * count
     return {d.id: mqm.score(errors[d.id], mqm.document_words(d.text, d.text_sha256), weights or {})
             for d in documents}
 
 
 def changes(session: Session, segment_ids: list[int], user_id: int, weights: dict | None = None,
-            loaded: list[tuple[Segment, Document]] = ()) -> tuple[list[tuple[Paragraph, Column]], list[Column]]:
+            loaded: list[tuple[Segment, Document]] = (), figures: bool = True,
+            ) -> tuple[list[tuple[Paragraph, Column]], list[Column]]:
     """What a save re-renders: the changed paragraphs with their highlights, and their documents' MQM figures.
 
     A fixed handful of queries (issue 8): the paragraphs with their documents in one, the MQM in one aggregate,
@@ -208,7 +224,10 @@ def changes(session: Session, segment_ids: list[int], user_id: int, weights: dic
 
     :param segment_ids: the changed paragraphs (ids that no longer exist are left out).
     :param loaded: paragraphs (with their current documents) the caller already holds: not read again.
-    :returns: ``(paragraph, its column)`` pairs in the order given, and one column per document concerned.
+    :param figures: compute the MQM figures (a save that cannot change them, of a span that is no translation
+        error, leaves them out).
+    :returns: ``(paragraph, its column)`` pairs in the order given, and one column per document concerned
+        (none without ``figures``).
     """
     if not segment_ids:
         return [], []
@@ -221,9 +240,9 @@ def changes(session: Session, segment_ids: list[int], user_id: int, weights: dic
         ))
     pairs = [found[segment_id] for segment_id in dict.fromkeys(segment_ids) if segment_id in found]
     documents = list({document.id: document for _, document in pairs}.values())
-    figures = document_mqm(session, documents, user_id, weights)
+    scores = document_mqm(session, documents, user_id, weights) if figures else {}
     column_of = {d.id: Column(document_id=d.id, index=None, lang=d.lang, language=language_name(d.lang),
-                              role=d.role, title=d.title, paragraphs=None, mqm=figures[d.id]) for d in documents}
+                              role=d.role, title=d.title, paragraphs=None, mqm=scores.get(d.id, {})) for d in documents}
     spans = _span_views(session, documents, user_id, [segment.id for segment, _ in pairs])
     paragraphs = []
     for segment, document in pairs:
@@ -231,7 +250,7 @@ def changes(session: Session, segment_ids: list[int], user_id: int, weights: dic
         paragraphs.append((Paragraph(segment.id, document.id, segment.char_start, text,
                                      runs(text, segment.char_start, spans.get(segment.id, []))),
                            column_of[document.id]))
-    return paragraphs, list(column_of.values())
+    return paragraphs, list(column_of.values()) if figures else []
 
 
 def rows(session: Session, group: Group, documents: list[Document], after: int | None, limit: int,
@@ -241,20 +260,19 @@ def rows(session: Session, group: Group, documents: list[Document], after: int |
     Pages continue from a row, not from a position, so that rows inserted or removed above while a person
     scrolls neither repeat nor skip a row.
     """
-    query = select(AlignmentRow).where(AlignmentRow.group_id == group.id)
+    query, params = _ROWS_FROM_TOP, {"group_id": group.id, "limit": limit}
     if after is not None:
         anchor = session.get(AlignmentRow, after)
         if anchor is not None and anchor.group_id == group.id:
-            query = query.where(AlignmentRow.position > anchor.position)
-    records = list(session.exec(query.order_by(AlignmentRow.position).limit(limit)))
-    return _with_paragraphs(session, records, documents, user_id)
+            query, params = _ROWS_BELOW, {**params, "position": anchor.position}
+    return _with_paragraphs(session, session.connection().execute(query, params).all(), documents, user_id)
 
 
 def rows_by_id(session: Session, documents: list[Document], row_ids: list[int], user_id: int | None = None) -> list[Row]:
     """Return the given rows (those that still exist) with their text."""
     if not row_ids:
         return []
-    records = list(session.exec(select(AlignmentRow).where(AlignmentRow.id.in_(row_ids))))
+    records = session.connection().execute(_ROWS_BY_ID, {"row_ids": list(row_ids)}).all()
     return _with_paragraphs(session, records, documents, user_id)
 
 
@@ -268,34 +286,36 @@ def _span_views(session: Session, documents: list[Document], user_id: int | None
     # (issue 8: the group page and every save run it). It keeps what annotations.spans_for and
     # suggestions.pending would: the reader's accepted spans, and the suggestions the reader has not answered
     # (answered: the reader has a live span, accepted or rejected, at the same place with the same label).
-    found = session.exec(_READER_SPANS, params={
+    found = session.connection().execute(_READER_SPANS, {
         "document_ids": [d.id for d in documents], "segment_ids": segment_ids, "user_id": user_id}).all()
-    answered = {(a.document_id, a.char_start, a.char_end, a.layer, a.label) for a in found
-                if a.annotator_id is not None}
-    shown = [a for a in found if (a.status == "accepted" if a.annotator_id is not None else
-                                  (a.document_id, a.char_start, a.char_end, a.layer, a.label) not in answered)]
-    for annotation in sorted(shown, key=lambda a: (a.char_start, a.id)):
-        by_segment.setdefault(annotation.segment_id, []).append(SpanView(
-            id=annotation.id, char_start=annotation.char_start, char_end=annotation.char_end,
-            layer=annotation.layer, label=annotation.label, severity=(annotation.attrs or {}).get("severity"),
-            concept_id=annotation.concept_id, status=annotation.status, origin=annotation.origin,
-        ))
+    answered = {(document_id, start, end, layer, label)
+                for _, document_id, _, start, end, layer, label, _, _, _, _, annotator_id in found
+                if annotator_id is not None}
+    shown = []
+    for span_id, document_id, segment_id, start, end, layer, label, severity, concept_id, status, origin, \
+            annotator_id in found:
+        if (status == "accepted" if annotator_id is not None
+                else (document_id, start, end, layer, label) not in answered):
+            shown.append((start, span_id, segment_id,
+                          SpanView(span_id, start, end, layer, label, severity, concept_id, status, origin)))
+    shown.sort(key=lambda item: item[:2])  # by start, then id
+    for _, _, segment_id, view in shown:
+        by_segment.setdefault(segment_id, []).append(view)
     return by_segment
 
 
-def _with_paragraphs(session: Session, records: list[AlignmentRow], documents: list[Document],
-                     user_id: int | None = None) -> list[Row]:
-    """Attach each row's paragraphs and highlights, in two queries whatever the number of rows."""
+def _with_paragraphs(session: Session, records, documents: list[Document], user_id: int | None = None) -> list[Row]:
+    """Attach each row's paragraphs and highlights, in two queries whatever the number of rows.
+
+    :param records: ``(id, position, score, method, status)`` of each row, in the order to show them.
+    """
     column_of = {document.id: index for index, document in enumerate(documents)}
-    built = {record.id: Row(id=record.id, position=record.position, score=record.score, method=record.method,
-                            status=record.status, cells=[Cell() for _ in documents]) for record in records}
-    if records:
+    built = {row_id: Row(id=row_id, position=position, score=score, method=method, status=status,
+                         cells=[Cell() for _ in documents])
+             for row_id, position, score, method, status in records}
+    if built:
         # Columns, not ORM objects: a page holds hundreds of paragraphs (issue 8).
-        members = session.exec(
-            select(AlignmentMember.row_id, Segment.id, Segment.document_id, Segment.char_start, Segment.char_end)
-            .join(Segment, Segment.id == AlignmentMember.segment_id)
-            .where(AlignmentMember.row_id.in_(list(built))).order_by(Segment.document_id, Segment.position)
-        ).all()
+        members = session.connection().execute(_ROW_MEMBERS, {"row_ids": list(built)}).all()
         spans = _span_views(session, documents, user_id, [segment_id for _, segment_id, *_ in members])
         for row_id, segment_id, document_id, char_start, char_end in members:
             index = column_of.get(document_id)
@@ -304,7 +324,7 @@ def _with_paragraphs(session: Session, records: list[AlignmentRow], documents: l
                 built[row_id].cells[index].segments.append(Paragraph(
                     segment_id, document_id, char_start, text, runs(text, char_start, spans.get(segment_id, [])),
                 ))
-    return [built[record.id] for record in records]
+    return list(built.values())
 
 
 def row_members(session: Session, row_ids: list[int]) -> list[tuple[int, Segment]]:
@@ -319,20 +339,18 @@ def row_count(session: Session, group: Group) -> int:
     return session.exec(select(func.count(AlignmentRow.id)).where(AlignmentRow.group_id == group.id)).one()
 
 
-def neighbours(session: Session, group: Group, only: set[int] | None = None) -> tuple[Group | None, Group | None, int, int]:
-    """Return the previous and next group of the project (by key), this group's 1-based number and the total.
+def neighbours(session: Session, group: Group, only: set[int] | None = None) -> tuple[str | None, str | None, int, int]:
+    """Return the keys of the previous and next group of the project (by key, None at either end), this group's
+    1-based number and the number of groups, in one statement.
 
     :param only: the group ids the reader may open (None: all).
     """
     same_project = Group.project_id == group.project_id
     if only is not None:
         same_project = same_project & Group.id.in_(only)
-    previous = session.exec(
-        select(Group).where(same_project, Group.key < group.key).order_by(Group.key.desc()).limit(1)
-    ).first()
-    following = session.exec(
-        select(Group).where(same_project, Group.key > group.key).order_by(Group.key).limit(1)
-    ).first()
-    number = session.exec(select(func.count(Group.id)).where(same_project, Group.key <= group.key)).one()
-    total = session.exec(select(func.count(Group.id)).where(same_project)).one()
-    return previous, following, number, total
+    previous = select(Group.key).where(same_project, Group.key < group.key).order_by(Group.key.desc()).limit(1)
+    following = select(Group.key).where(same_project, Group.key > group.key).order_by(Group.key).limit(1)
+    number = select(func.count(Group.id)).where(same_project, Group.key <= group.key)
+    total = select(func.count(Group.id)).where(same_project)
+    return tuple(session.exec(select(previous.scalar_subquery(), following.scalar_subquery(),
+                                     number.scalar_subquery(), total.scalar_subquery())).one())

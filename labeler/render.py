@@ -5,11 +5,21 @@ Overlapping and nested spans all stay visible: within a layer every span gets a 
 level, 1 for a span nested in or crossing a band-0 span, …), and the stylesheet draws each band apart.
 """
 
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from labeler.schema import ENTITY_TYPES
+
+CHIP_CHARACTERS = 14  # a label chip longer than this (and its leeway) is cut, as Jinja's truncate(14, true, "…")
+CHIP_LEEWAY = 5
+ERROR_ORDER = {"critical": 0, "major": 1, "minor": 2, "neutral": 3}
 
 
-@dataclass(frozen=True)
-class SpanView:
+class SpanView(NamedTuple):
+    """A span as highlighting needs it (a tuple: a page builds hundreds of them, issue 8)."""
+
     id: int
     char_start: int  # code points into the document text
     char_end: int
@@ -21,13 +31,16 @@ class SpanView:
     origin: str = "human"
 
 
-@dataclass
+@dataclass(slots=True)
 class Run:
+    """A piece of a paragraph and the spans that cover all of it (slots and shared empty defaults: a group page
+    holds a thousand runs, and every list they carry is work for the garbage collector, issue 8)."""
+
     text: str
     char_start: int
     char_end: int
-    spans: list[SpanView] = field(default_factory=list)
-    starts: list[SpanView] = field(default_factory=list)  # spans that begin with this run (label chips)
+    spans: Sequence[SpanView] = ()
+    starts: Sequence[SpanView] = ()  # spans that begin with this run (label chips)
     bands: dict[int, int] = field(default_factory=dict)  # span id → band within its layer
     place: str = ""  # review: the key of the place the run's span belongs to
     place_state: str = ""  # review: decided, agreed, partial, split or rejected
@@ -56,9 +69,8 @@ class Run:
 
     @property
     def worst_error(self) -> SpanView | None:
-        order = {"critical": 0, "major": 1, "minor": 2, "neutral": 3}
         errors = self.layer("error")
-        return min(errors, key=lambda s: order.get(s.severity or "", 4)) if errors else None
+        return min(errors, key=lambda s: ERROR_ORDER.get(s.severity or "", 4)) if errors else None
 
     @property
     def depth(self) -> int:
@@ -70,6 +82,62 @@ class Run:
         return "; ".join(
             f"{span.layer}: {span.label}" + (f" ({span.severity})" if span.severity else "") for span in self.spans
         )
+
+    @property
+    def css_class(self) -> str:
+        """The classes that draw the run: entity colour and depth, claim, error severity, suggestion, review place.
+
+        What ``entity``, ``depth``, ``worst_error`` and ``suggested`` say, in one pass over the spans: a group page
+        draws hundreds of highlighted runs (issue 8).
+        """
+        entity = error = entity_key = error_rank = None
+        depth, claim, suggested = 0, False, False
+        for span in self.spans:
+            if span.layer == "entity":
+                key = (span.char_end - span.char_start, -span.char_start)
+                if entity is None or key < entity_key:
+                    entity, entity_key = span, key
+                depth = max(depth, self.bands[span.id] + 1)
+            elif span.layer == "error":
+                rank = ERROR_ORDER.get(span.severity or "", 4)
+                if error is None or rank < error_rank:
+                    error, error_rank = span, rank
+            elif span.layer == "claim":
+                claim = True
+            suggested = suggested or span.status == "suggested"
+        classes = ["run"]
+        if entity is not None:
+            classes += ["ent", entity_class(entity.label), f"depth-{depth}"]
+        if claim:
+            classes.append("claim")
+        if error is not None:
+            classes += ["err", f"sev-{error.severity}"]
+        if self.starts:
+            classes.append("start")
+        if suggested:
+            classes.append("suggested")
+        if self.place:
+            classes.append(f"pl-{self.place_state}")
+        return " ".join(classes)
+
+    @property
+    def chip(self) -> str:
+        """The label chip of the spans that begin with this run (long labels cut), or empty."""
+        return " · ".join(chip_text(span.label) for span in self.starts)
+
+
+def entity_class(label: str) -> str:
+    """The CSS class that colours an entity label: its own for the default types, one of eight for others."""
+    if label in ENTITY_TYPES:
+        return f"ent-{label.lower()}"
+    return f"ent-c{zlib.crc32(label.encode()) % 8}"
+
+
+def chip_text(label: str) -> str:
+    """A label as its chip shows it: whole up to 19 characters, else its first 13 and an ellipsis."""
+    if len(label) <= CHIP_CHARACTERS + CHIP_LEEWAY:
+        return label
+    return label[:CHIP_CHARACTERS - 1] + "…"
 
 
 def assign_bands(spans: list[SpanView]) -> dict[int, int]:
@@ -102,19 +170,24 @@ def runs(text: str, char_start: int, spans: list[SpanView]) -> list[Run]:
     """
     char_end = char_start + len(text)
     inside = [s for s in spans if s.char_start < char_end and s.char_end > char_start]
+    if not inside:  # most paragraphs of a page: one run, nothing to cut
+        return [Run(text, char_start, char_end)]
     cuts = {char_start, char_end}
     for span in inside:
         cuts.add(max(span.char_start, char_start))
         cuts.add(min(span.char_end, char_end))
     bands = assign_bands(inside)
+    # Sorted once in drawing order (layer, band, id): the spans covering each run keep that order.
+    inside.sort(key=lambda s: (s.layer, bands[s.id], s.id))
     ordered = sorted(cuts)
     out = []
     for start, end in zip(ordered, ordered[1:]):
-        covering = [s for s in inside if s.char_start <= start and s.char_end >= end]
-        covering.sort(key=lambda s: (s.layer, bands[s.id], s.id))
-        out.append(Run(
-            text=text[start - char_start:end - char_start], char_start=start, char_end=end, spans=covering,
-            starts=[s for s in covering if s.char_start == start],
-            bands={s.id: bands[s.id] for s in covering},
-        ))
+        piece = text[start - char_start:end - char_start]
+        covering = tuple([s for s in inside if s.char_start <= start and s.char_end >= end])
+        if covering:
+            # Tuples of tuples: the garbage collector stops tracking them, and a page holds hundreds (issue 8).
+            out.append(Run(piece, start, end, covering, tuple([s for s in covering if s.char_start == start]),
+                           {s.id: bands[s.id] for s in covering}))
+        else:
+            out.append(Run(piece, start, end))
     return out

@@ -2,15 +2,15 @@
 
 from flask import Flask, abort, g, jsonify, make_response, render_template, request
 from urllib.parse import quote
-import zlib
 
 from werkzeug.exceptions import HTTPException
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from labeler import assignments, htmx, links
 from labeler.db import get_session
 from labeler.models import Group, Project
-from labeler.schema import ENTITY_TYPES
+from labeler.render import entity_class
 
 # The event a response triggers after a save: the page shows its message and flashes the changed span.
 SAVED_EVENT = "labeler:saved"
@@ -27,9 +27,16 @@ def page_or_fragment(page_template: str, fragment_template: str, **context):
     return response
 
 
+# The lookups of every group route, built once (issue 8: building a statement costs as much as running it).
+_PROJECT = select(Project).where(Project.slug == bindparam("slug"))
+_GROUP = select(Group).where(Group.project_id == bindparam("project_id"), Group.key == bindparam("key"))
+_PROJECT_AND_GROUP = select(Project, Group).join(Group, Group.project_id == Project.id).where(
+    Project.slug == bindparam("slug"), Group.key == bindparam("key"))
+
+
 def project_or_404(slug: str) -> Project:
     """The project, if the user may see it (an annotator of a closed project needs an assignment in it)."""
-    project = get_session().exec(select(Project).where(Project.slug == slug)).first()
+    project = get_session().exec(_PROJECT, params={"slug": slug}).first()
     if project is None or not assignments.may_see_project(get_session(), g.user, project):
         abort(404, description=f"No project {slug!r}.")
     return project
@@ -37,10 +44,26 @@ def project_or_404(slug: str) -> Project:
 
 def group_or_404(project: Project, key: str) -> Group:
     """The group, if the user may see it: every route of a group goes through here."""
-    group = get_session().exec(select(Group).where(Group.project_id == project.id, Group.key == key)).first()
+    group = get_session().exec(_GROUP, params={"project_id": project.id, "key": key}).first()
     if group is None or not assignments.may_see_group(get_session(), g.user, project, group):
         abort(404, description=f"No group {key!r} in project {project.name!r}.")
     return group
+
+
+def project_and_group_or_404(slug: str, key: str) -> tuple[Project, Group]:
+    """The project and the group, in one query, with the same answers as ``project_or_404`` then ``group_or_404``."""
+    session = get_session()
+    found = session.exec(_PROJECT_AND_GROUP, params={"slug": slug, "key": key}).first()
+    if found is None:
+        project = project_or_404(slug)  # no project (or not the user's) says so; else the group is missing
+        abort(404, description=f"No group {key!r} in project {project.name!r}.")
+    project, group = found
+    visible = assignments.visible_group_ids(session, g.user, project)
+    if visible is not None and not visible:
+        abort(404, description=f"No project {slug!r}.")
+    if visible is not None and group.id not in visible:
+        abort(404, description=f"No group {key!r} in project {project.name!r}.")
+    return project, group
 
 
 def render_error(error: HTTPException):
@@ -59,13 +82,6 @@ def render_error(error: HTTPException):
     # The page reads this header to show the message, whatever the swap (URL-quoted: headers are Latin-1).
     response.headers["X-Labeler-Message"] = quote(message)
     return response
-
-
-def entity_class(label: str) -> str:
-    """The CSS class that colours an entity label: its own for the default types, one of eight for others."""
-    if label in ENTITY_TYPES:
-        return f"ent-{label.lower()}"
-    return f"ent-c{zlib.crc32(label.encode()) % 8}"
 
 
 def init_app(app: Flask) -> None:

@@ -14,15 +14,14 @@ from sqlmodel import select
 from labeler import annotations, reading, suggestions
 from labeler.db import get_session
 from labeler.models import INT_MAX, Annotation, Concept, Document
-from labeler.views import SAVED_EVENT, group_or_404, project_or_404
+from labeler.views import SAVED_EVENT, project_and_group_or_404
 
 bp = Blueprint("annotations", __name__, url_prefix="/projects/<slug>/groups/<key>")
 LABEL_KEYS = "123456789abcdefghijklmnopqrstuvwxyz"
 
 
 def _context(slug: str, key: str):
-    project = project_or_404(slug)
-    return project, group_or_404(project, key)
+    return project_and_group_or_404(slug, key)
 
 
 def _form() -> dict:
@@ -51,14 +50,16 @@ def _refuse(error: annotations.SpanError):
 
 
 def _render_changes(project, group, segment_ids: list[int], editor_ids: list[int] | None, message: str,
-                    flash: int | None = None, status: int = 200, loaded=()):
+                    flash: int | None = None, status: int = 200, loaded=(), known=None, figures: bool = True):
     """Render the changed paragraphs, MQM figures and editor as out-of-band fragments.
 
     :param loaded: ``(paragraph, document)`` pairs the save already read (not read again).
+    :param known: the saved span with its document, as the save left them (not read again for the editor).
+    :param figures: answer with the MQM figures too (False: the change cannot have moved them).
     """
     paragraphs, columns = reading.changes(get_session(), segment_ids, g.user.id,
-                                          project.label_schema.get("mqm_weights"), loaded)
-    editor = _editor_context(project, group, editor_ids) if editor_ids is not None else None
+                                          project.label_schema.get("mqm_weights"), loaded, figures)
+    editor = _editor_context(project, group, editor_ids, known) if editor_ids is not None else None
     body = render_template("partials/annotation_changes.html", project=project, group=group,
                            paragraphs=paragraphs, columns=columns,
                            editor=editor)
@@ -69,17 +70,24 @@ def _render_changes(project, group, segment_ids: list[int], editor_ids: list[int
     return response
 
 
-def _editor_context(project, group, ids: list[int]) -> dict:
+def _editor_context(project, group, ids: list[int], known=None) -> dict:
+    """The editor of these spans (those the reader may edit or answer).
+
+    :param known: a span this request just wrote, with its document: ``(span, document)``.
+    """
     session = get_session()
     spans = []
     for annotation_id in ids:
-        annotation = session.get(Annotation, annotation_id)
+        if known is not None and known[0].id == annotation_id:
+            annotation, document = known
+        else:
+            annotation = session.get(Annotation, annotation_id)
+            document = session.get(Document, annotation.document_id) if annotation is not None else None
         if annotation is None or annotation.deleted_at is not None:
             continue
         offered = annotation.annotator_id is None and annotation.status == suggestions.SUGGESTED
         if not offered and (annotation.annotator_id != g.user.id or annotation.status != "accepted"):
             continue
-        document = session.get(Document, annotation.document_id)
         if document.group_id != group.id:
             continue
         concept = session.get(Concept, annotation.concept_id) if annotation.concept_id else None
@@ -120,13 +128,14 @@ def create(slug: str, key: str):
     if "attrs" in data:
         fields["attrs"] = data["attrs"] if isinstance(data["attrs"], dict) else _json(data["attrs"])
     try:
-        annotation, segment, document = annotations.create_in_paragraph(get_session(), project, group, g.user.id,
-                                                                        fields)
+        annotation, paragraph, document = annotations.create_in_paragraph(get_session(), project, group, g.user.id,
+                                                                          fields)
     except annotations.SpanError as error:
         _refuse(error)
     get_session().commit()
     return _render_changes(project, group, [annotation.segment_id], None, f"Saved {annotation.label}",
-                           flash=annotation.id, status=201, loaded=[(segment, document)])
+                           flash=annotation.id, status=201, loaded=[(paragraph, document)],
+                           figures=annotation.layer == "error")
 
 
 def _json(text) -> dict:
@@ -177,8 +186,8 @@ def update(slug: str, key: str, annotation_id: int):
     data = _form()
     editor_ids = [_int(part, "editor") for part in str(data.get("editor", annotation_id)).split()]
     try:
-        annotation = annotations.update(get_session(), project, group, g.user.id, annotation_id,
-                                        _update_fields(data))
+        annotation, paragraph, document = annotations.update_in_paragraph(
+            get_session(), project, group, g.user.id, annotation_id, _update_fields(data))
     except annotations.Conflict as conflict:
         get_session().rollback()
         response = _render_changes(project, group, [conflict.annotation.segment_id], editor_ids, conflict.message,
@@ -191,7 +200,9 @@ def update(slug: str, key: str, annotation_id: int):
     segments = [annotation.segment_id]
     if annotation.counterpart_id:
         segments.append(get_session().get(Annotation, annotation.counterpart_id).segment_id)
-    return _render_changes(project, group, segments, editor_ids, f"Updated {annotation.label}", flash=annotation.id)
+    return _render_changes(project, group, segments, editor_ids, f"Updated {annotation.label}", flash=annotation.id,
+                           loaded=[(paragraph, document)], known=(annotation, document),
+                           figures=annotation.layer == "error")
 
 
 @bp.post("/annotations/<int:annotation_id>/delete")
@@ -200,8 +211,8 @@ def delete(slug: str, key: str, annotation_id: int):
     project, group = _context(slug, key)
     data = _form()
     try:
-        annotation = annotations.delete(get_session(), group, g.user.id, annotation_id,
-                                        _int(data.get("version"), "version"))
+        annotation, paragraph, document = annotations.delete_in_paragraph(
+            get_session(), group, g.user.id, annotation_id, _int(data.get("version"), "version"))
     except annotations.Conflict as conflict:
         get_session().rollback()
         response = _render_changes(project, group, [conflict.annotation.segment_id], [annotation_id],
@@ -211,7 +222,8 @@ def delete(slug: str, key: str, annotation_id: int):
     except annotations.SpanError as error:
         _refuse(error)
     get_session().commit()
-    return _render_changes(project, group, [annotation.segment_id], [], f"Deleted {annotation.label} (Ctrl+Z undoes)")
+    return _render_changes(project, group, [annotation.segment_id], [], f"Deleted {annotation.label} (Ctrl+Z undoes)",
+                           loaded=[(paragraph, document)], figures=annotation.layer == "error")
 
 
 @bp.post("/annotations/<int:annotation_id>/accept")

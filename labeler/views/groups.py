@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from labeler import assignments, reading
 from labeler.db import get_session
 from labeler.models import INT_MAX
-from labeler.views import group_or_404, page_or_fragment, project_or_404
+from labeler.views import page_or_fragment, project_and_group_or_404
 from labeler.views.rows import tool_urls
 
 bp = Blueprint("groups", __name__, url_prefix="/projects/<slug>/groups")
@@ -15,8 +15,7 @@ bp = Blueprint("groups", __name__, url_prefix="/projects/<slug>/groups")
 def show(slug: str, key: str):
     """Show a group side by side: one column per document, one row per aligned paragraph set."""
     session = get_session()
-    project = project_or_404(slug)
-    group = group_or_404(project, key)
+    project, group = project_and_group_or_404(slug, key)
     columns, documents = reading.columns(session, group, g.user.id, project.label_schema.get("mqm_weights"))
     limit = current_app.config["ROWS_PER_PAGE"]
     rows = reading.rows(session, group, documents, None, limit, g.user.id)
@@ -36,8 +35,7 @@ def show(slug: str, key: str):
 def submit(slug: str, key: str):
     """Submit your work on this group and go on to the next group of your queue."""
     session = get_session()
-    project = project_or_404(slug)
-    group = group_or_404(project, key)
+    project, group = project_and_group_or_404(slug, key)
     try:
         assignments.submit(session, g.user, group)
     except assignments.AssignmentError as error:
@@ -55,8 +53,7 @@ def submit(slug: str, key: str):
 def rows(slug: str, key: str):
     """Return the next page of rows (loaded as the reader scrolls)."""
     session = get_session()
-    project = project_or_404(slug)
-    group = group_or_404(project, key)
+    project, group = project_and_group_or_404(slug, key)
     columns, documents = reading.columns(session, group, g.user.id, project.label_schema.get("mqm_weights"))
     after = request.args.get("after", type=int)
     if after is not None and abs(after) > INT_MAX:

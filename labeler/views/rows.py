@@ -10,7 +10,7 @@ from flask import Blueprint, abort, g, render_template, url_for
 
 from labeler import alignment, reading, suggestions
 from labeler.db import get_session
-from labeler.views import SAVED_EVENT, group_or_404, project_or_404
+from labeler.views import SAVED_EVENT, project_and_group_or_404
 
 bp = Blueprint("rows", __name__, url_prefix="/projects/<slug>/groups/<key>")
 _MARK = 2147483646  # stands for the id while ``url_for`` builds a pattern; no route's tail holds digits
@@ -29,6 +29,11 @@ class IdUrl:
     def __call__(self, object_id: int) -> str:
         return f"{self.prefix}{object_id}{self.suffix}"
 
+    @property
+    def pattern(self) -> str:
+        """The URL with ``{id}`` for the id, for the page's script (``url_for`` escapes braces in slugs and keys)."""
+        return f"{self.prefix}{{id}}{self.suffix}"
+
 
 def tool_urls(project, group) -> dict[str, IdUrl]:
     """The URL patterns of the row tools (by row id) and paragraph tools (by paragraph id) of a group."""
@@ -45,9 +50,7 @@ def tool_urls(project, group) -> dict[str, IdUrl]:
 
 
 def _context(slug: str, key: str):
-    project = project_or_404(slug)
-    group = group_or_404(project, key)
-    return project, group
+    return project_and_group_or_404(slug, key)
 
 
 def _answer(project, group, main_ids: list[int], other_ids: list[int] = (), deleted_ids: list[int] = (),

@@ -198,6 +198,75 @@
     });
   });
 
+  // --- Paragraph tools: one toolbar for the page, not four buttons in every paragraph (issue 8) ------------
+  // Two copies of the page's <template id="para-tools">: one lives in the current paragraph (app.js's keys
+  // S, D and Alt+↑/↓ press its buttons there, as before), the other in the paragraph pointed at or focused.
+  // Wherever a copy goes, its buttons get that paragraph's URLs and its row as target, then htmx wires them.
+  const toolsTemplate = document.getElementById("para-tools");
+  const tools = { current: null, pointer: null, currentId: null };
+  function makeTools() { return toolsTemplate.content.firstElementChild.cloneNode(true); }
+  function segmentById(id) { return id ? document.querySelector('.seg[data-segment="' + id + '"]') : null; }
+  function home(bar, seg) {
+    const row = seg.closest("tr.arow");
+    if (!row) return;
+    bar.querySelectorAll("[data-para-action]").forEach(function (button) {
+      button.setAttribute("hx-post", button.dataset.url.replace("{id}", seg.dataset.segment));
+      button.setAttribute("hx-target", "#" + row.id);
+    });
+    bar.dataset.segment = seg.dataset.segment;
+    if (bar.parentElement !== seg) seg.appendChild(bar);
+    htmx.process(bar);
+  }
+  function holdsFocus(bar) { return bar.contains(document.activeElement); }
+  // The current paragraph (app.js marks it) carries the current copy; the pointer copy never doubles it. Keyboard
+  // focus on a paragraph follows the current one (J / K), so that one paragraph at a time looks chosen.
+  function followCurrent() {
+    const marked = document.querySelector(".seg.current");
+    if (!marked) return;
+    const seg = segmentById(marked.dataset.segment);  // where app.js's keys look for the tools: by id, like here
+    if (tools.pointer.parentElement === seg) {
+      const previous = tools.current;
+      tools.current = tools.pointer;
+      tools.pointer = previous;
+      if (!holdsFocus(previous)) previous.remove();
+    }
+    if (tools.current.parentElement !== seg) home(tools.current, seg);
+    if (seg.dataset.segment === tools.currentId) return;  // the same paragraph (perhaps re-rendered by a swap)
+    tools.currentId = seg.dataset.segment;
+    const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest(".seg");
+    if (focused && focused !== seg) seg.focus({ preventScroll: true });
+    const hovered = document.querySelectorAll(".seg:hover");
+    point(hovered.length ? hovered[hovered.length - 1] : null);
+  }
+  function point(seg) {
+    if (!seg || seg === tools.current.parentElement || holdsFocus(tools.pointer)) return;
+    if (tools.pointer.parentElement !== seg) home(tools.pointer, seg);
+  }
+  if (toolsTemplate) {
+    tools.current = makeTools();
+    tools.pointer = makeTools();
+    document.addEventListener("mouseover", function (event) {
+      point(event.target.closest && event.target.closest(".seg"));
+    });
+    document.addEventListener("focusin", function (event) {
+      point(event.target.closest && event.target.closest(".seg"));
+    });
+    new MutationObserver(followCurrent).observe(document.getElementById("main"), {
+      subtree: true, attributes: true, attributeFilter: ["class"],
+    });
+    // A swap replaces the row around a copy: put it back into the same paragraph (by id) at once, so that a key
+    // pressed before htmx settles the new row still finds the tools (app.js looks the paragraph up by id too).
+    const rehome = function () {
+      [tools.current, tools.pointer].forEach(function (bar) {
+        if (bar.isConnected) return;
+        const seg = segmentById(bar.dataset.segment);
+        if (seg && !seg.querySelector(".para-tools")) home(bar, seg);
+      });
+    };
+    document.addEventListener("htmx:afterSwap", rehome);
+    document.addEventListener("htmx:oobAfterSwap", rehome);
+  }
+
   // --- Concept panel --------------------------------------------------------------------------------------
   const panelButton = document.querySelector("[data-panel-url]");
   function loadPanel() {

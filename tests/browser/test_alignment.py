@@ -52,3 +52,47 @@ def test_an_impossible_move_shows_why(ferry, logged_in, page):
     page.locator('p.para[lang="en"]').first.click()
     page.keyboard.press("Alt+ArrowUp")
     expect(page.locator("#toast")).to_have_text(re.compile("no row above"))
+
+
+def test_the_paragraph_tools_follow_the_pointer_and_work_with_the_mouse(ferry, logged_in, page):
+    # One toolbar for the page (issue 8): it appears on the paragraph under the pointer, with that paragraph's
+    # actions, and the current paragraph keeps its own copy; no paragraph ever shows two.
+    page.goto(f"{logged_in}/projects/ferry/groups/ferry")
+    rows = page.locator("tr.arow")
+    expect(rows).to_have_count(4)
+    assert page.locator("td .para-tools").count() == 0  # nothing drawn per paragraph
+    english = page.locator('p.para[lang="en"]', has_text="Captain")
+    english.click()  # the current paragraph
+    italian = page.locator('p.para[lang="it"]', has_text="biglietti")
+    italian.hover()
+    tools = page.locator(".seg", has=italian).locator(".para-tools")
+    expect(tools).to_be_visible()
+    expect(tools.locator("button")).to_have_count(4)
+    expect(page.locator(".seg", has=english).locator(".para-tools")).to_have_count(1)
+    english.hover()
+    expect(page.locator(".seg", has=english).locator(".para-tools")).to_have_count(1)
+    italian.hover()
+    tools.get_by_role("button", name="Give this paragraph a row of its own").click()
+    expect(rows).to_have_count(5)
+    expect(rows.nth(2).locator('p.para[lang="it"]')).to_have_text(re.compile("biglietti"))
+    # The toolbar that came back with the new row acts on it: up again, with the mouse.
+    moved = page.locator('p.para[lang="it"]', has_text="biglietti")
+    moved.hover()
+    page.locator(".seg", has=moved).get_by_role("button", name="Move to the row above").click()
+    expect(rows).to_have_count(4)
+    expect(rows.nth(1).locator("p.para")).to_have_count(2)
+
+
+def test_tab_reaches_every_paragraphs_tools(ferry, logged_in, page):
+    # Keyboard only: Tab walks the paragraphs; the tools of the focused one come next in the tab order.
+    page.goto(f"{logged_in}/projects/ferry/groups/ferry")
+    rows = page.locator("tr.arow")
+    expect(rows).to_have_count(4)
+    italian = page.locator(".seg", has=page.locator('p.para[lang="it"]', has_text="biglietti"))
+    italian.focus()
+    expect(italian.locator(".para-tools")).to_be_visible()
+    for _ in range(4):  # ↑ ↓ ✂ ⇥
+        page.keyboard.press("Tab")
+    expect(italian.get_by_role("button", name="Give this paragraph a row of its own")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(rows).to_have_count(5)

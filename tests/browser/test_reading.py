@@ -42,3 +42,26 @@ def test_hovering_a_paragraph_outlines_its_row(corpus, logged_in, page):
     first = page.locator("tr.arow").first
     first.locator('p.para[lang="pt"]').hover()
     expect(first).to_have_class(re.compile("row-hover"))
+
+
+def test_n_and_p_walk_the_groups_in_key_order(session, tmp_path, logged_in, page):
+    import json
+
+    path = tmp_path / "three.jsonl"
+    path.write_text("\n".join(json.dumps({"group": key, "doc_id": "en", "lang": "en", "text": f"Group {key} text."})
+                              for key in ("b-second", "a-first", "c-third")) + "\n")
+    import_documents(session, "Three", read_paths([path]))
+    page.goto(f"{logged_in}/projects/three/groups/b-second")
+    expect(page.locator(".crumbs")).to_contain_text("Group 2 of 3")
+    page.keyboard.press("n")
+    expect(page).to_have_url(re.compile("/groups/c-third$"))
+    page.wait_for_load_state()  # the keys work once the page's scripts run, as for a person
+    expect(page.locator(".crumbs")).to_contain_text("Group 3 of 3")
+    expect(page.locator("#next-group")).to_have_count(0)
+    page.keyboard.press("p")
+    expect(page).to_have_url(re.compile("/groups/b-second$"))
+    page.wait_for_load_state()
+    page.keyboard.press("p")
+    expect(page).to_have_url(re.compile("/groups/a-first$"))
+    expect(page.locator(".crumbs")).to_contain_text("Group 1 of 3")
+    expect(page.locator("#prev-group")).to_have_count(0)

@@ -335,3 +335,36 @@ def test_project_labels_come_from_the_project_schema(annotator, session):
     assert "SHIP" in annotator.client.get(f"{BASE}/picker?layer=entity").text
     assert create(annotator, session, "en", "Port Elin", label="PORT").status_code == 201
     assert create(annotator, session, "en", "Ana Ruiz", label="PER").status_code == 422
+
+
+@pytest.mark.parametrize("action", ["edit", "delete"])
+def test_of_two_saves_from_the_same_version_the_second_gets_409_instead_of_overwriting(annotator, session, app,
+                                                                                      action):
+    # Two tabs hold the span at version 1. The other tab's save lands between this save's read and its write; the
+    # version must be checked in the write itself, or this save silently undoes the other (a lost update).
+    from sqlalchemy import event
+
+    create(annotator, session, "en", "Ana Ruiz")
+    (span,) = live(session)
+    engine = app.extensions["labeler.engine"]
+    raced = []
+
+    def other_tab_saves_first(_connection, _cursor, statement, _parameters, _context, _executemany):
+        if statement.lstrip().startswith("UPDATE annotation") and not raced:
+            raced.append(statement)
+            with engine.connect() as other:
+                other.exec_driver_sql("UPDATE annotation SET label = 'ORG', version = 2 WHERE id = %d" % span.id)
+                other.commit()
+
+    event.listen(engine, "before_cursor_execute", other_tab_saves_first)
+    try:
+        url = f"{BASE}/annotations/{span.id}" + ("/delete" if action == "delete" else "")
+        response = annotator.post(url, data={"version": 1, "label": "LOC"}, headers={"HX-Request": "true"})
+    finally:
+        event.remove(engine, "before_cursor_execute", other_tab_saves_first)
+    assert raced, "the save wrote nothing"
+    assert response.status_code == 409
+    assert "changed elsewhere" in message(response)
+    (now,) = live(session)
+    assert (now.label, now.version, now.deleted_at) == ("ORG", 2, None)
+    assert 'value="2"' in response.text  # the editor it answers with holds the span as it is now

@@ -1,6 +1,7 @@
 """Alignment corrections over HTTP: confirm, move, split, merge, detach; each answers with the changed rows."""
 
 import json
+import re
 
 import pytest
 from sqlmodel import select
@@ -138,3 +139,18 @@ def test_realigning_keeps_confirmed_rows(editor, session, group):
     session.commit()
     after = layout(session, group)
     assert before[2] in after and before[3] in after
+
+
+def test_the_page_draws_the_paragraph_tools_once_and_their_urls_reach_the_routes(editor, session, group):
+    # Four buttons in every paragraph made most of a group page's HTML (issue 8): the page now carries one set, in a
+    # template whose URL patterns the script fills in for the paragraph at hand.
+    page = editor.client.get(URL).text
+    assert page.count('data-para-action="') == 4
+    template = page[page.index('<template id="para-tools">'):page.index("</template>")]
+    assert page.count('class="seg" data-segment=') == page.count('tabindex="0"') == 8  # each reachable by Tab
+    pattern = dict(re.findall(r'data-para-action="(\w+)"[^>]*?data-url="([^"]+)"', template, re.S))
+    assert set(pattern) == {"up", "down", "split", "detach"}
+    german = segment(session, group, 1, 1)
+    response = editor.post(pattern["detach"].replace("{id}", str(german.id)), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert [len(cells) for cells in layout(session, group)] == [2, 1, 1, 2, 2]
