@@ -379,6 +379,11 @@ def row_below(session: Session, group_id: int, row_id: int) -> AlignmentRow:
     return below
 
 
+def row_above(session: Session, group_id: int, row_id: int) -> AlignmentRow | None:
+    """Return the row above a row of the group (None on the first)."""
+    return _row_at(session, group_id, group_row(session, group_id, row_id).position - 1)
+
+
 def merge_with_below(session: Session, group_id: int, row_id: int, user_id: int | None) -> AlignmentRow:
     """Merge a row with the row below it.
 
@@ -484,7 +489,10 @@ def end_continuation(session: Session, group_id: int, row_id: int, segment_id: i
         AlignmentMember.segment_id == segment_id, AlignmentMember.row_id.in_([r.id for r in rows])))
     _mark_manual(session, *rows)
     session.flush()
-    kept = [r for r in reversed(rows) if not _delete_if_empty(session, r)][::-1]
+    ids = [r.id for r in rows]
+    emptied = {row_id for row_id, r in zip(ids[::-1], rows[::-1]) if _delete_if_empty(session, r)}
+    session.info.setdefault(_DELETED, set()).update(emptied)
+    kept = [r for row_id, r in zip(ids, rows) if row_id not in emptied]
     _log(session, group_id, user_id, "alignment.end_continuation", row.id, {"rows": before},
          {"rows": [_snapshot(session, r) for r in kept]})
     return kept

@@ -37,6 +37,7 @@ class Paragraph:
     char_start: int
     text: str
     runs: list[Run]
+    continued: bool = False  # it begins in a row above and goes on in this one
 
 
 @dataclass(slots=True)
@@ -192,7 +193,8 @@ _ROWS_BELOW = select(*_ROW_FIELDS) \
     .where(_ROW.group_id == bindparam("group_id"), _ROW.position > bindparam("position")) \
     .order_by(_ROW.position).limit(bindparam("limit"))
 _ROWS_BY_ID = select(*_ROW_FIELDS).where(_ROW.id.in_(bindparam("row_ids", expanding=True)))
-_ROW_MEMBERS = select(_MEMBER.row_id, _SEGMENT.id, _SEGMENT.document_id, _SEGMENT.char_start, _SEGMENT.char_end) \
+_ROW_MEMBERS = select(_MEMBER.row_id, _SEGMENT.id, _SEGMENT.document_id, _SEGMENT.char_start, _SEGMENT.char_end,
+                      _MEMBER.continued) \
     .join(Segment.__table__, _SEGMENT.id == _MEMBER.segment_id) \
     .where(_MEMBER.row_id.in_(bindparam("row_ids", expanding=True))).order_by(_SEGMENT.document_id, _SEGMENT.position)
 
@@ -316,10 +318,15 @@ def _with_paragraphs(session: Session, records, documents: list[Document], user_
     if built:
         # Columns, not ORM objects: a page holds hundreds of paragraphs (issue 8).
         members = session.connection().execute(_ROW_MEMBERS, {"row_ids": list(built)}).all()
-        spans = _span_views(session, documents, user_id, [segment_id for _, segment_id, *_ in members])
-        for row_id, segment_id, document_id, char_start, char_end in members:
+        spans = _span_views(session, documents, user_id,
+                            [segment_id for _, segment_id, _, _, _, continued in members if not continued])
+        for row_id, segment_id, document_id, char_start, char_end, continued in members:
             index = column_of.get(document_id)
-            if index is not None:
+            if index is not None and continued:
+                # Shown in full in the row it begins in; here, a pointer to it.
+                built[row_id].cells[index].segments.append(
+                    Paragraph(segment_id, document_id, char_start, "", [], continued=True))
+            elif index is not None:
                 text = documents[index].text[char_start:char_end]
                 built[row_id].cells[index].segments.append(Paragraph(
                     segment_id, document_id, char_start, text, runs(text, char_start, spans.get(segment_id, [])),

@@ -35,7 +35,17 @@ class IdUrl:
         return f"{self.prefix}{{id}}{self.suffix}"
 
 
-def tool_urls(project, group) -> dict[str, IdUrl]:
+class PairUrl:
+    """A URL with two ids in it (a row and a paragraph), built once like :class:`IdUrl`."""
+
+    def __init__(self, endpoint: str, first: str, second: str, **values):
+        self.url = url_for(endpoint, **{first: _MARK, second: _MARK - 1}, **values)
+
+    def __call__(self, first: int, second: int) -> str:
+        return self.url.replace(str(_MARK), str(first)).replace(str(_MARK - 1), str(second))
+
+
+def tool_urls(project, group) -> dict[str, IdUrl | PairUrl]:
     """The URL patterns of the row tools (by row id) and paragraph tools (by paragraph id) of a group."""
     where = {"slug": project.slug, "key": group.key}
     return {
@@ -46,6 +56,8 @@ def tool_urls(project, group) -> dict[str, IdUrl]:
         "down": IdUrl("rows.move", "segment_id", direction="down", **where),
         "split": IdUrl("rows.split", "segment_id", **where),
         "detach": IdUrl("rows.detach", "segment_id", **where),
+        "continue_below": IdUrl("rows.continue_below", "segment_id", **where),
+        "end_continuation": PairUrl("rows.end_continuation", "row_id", "segment_id", **where),
     }
 
 
@@ -57,6 +69,10 @@ def _answer(project, group, main_ids: list[int], other_ids: list[int] = (), dele
             mqm: bool = False):
     """Commit, then render the main rows and the out-of-band ones."""
     session = get_session()
+    # A correction that ends a continuation changes the rows it went on in too (or removes them).
+    changed, removed = alignment.changed_elsewhere(session)
+    other_ids = [*other_ids, *(i for i in changed if i not in main_ids and i not in other_ids)]
+    deleted_ids = [*deleted_ids, *(i for i in removed if i not in deleted_ids)]
     session.commit()
     columns, documents = reading.columns(session, group, g.user.id, project.label_schema.get("mqm_weights"))
     built = {row.id: row for row in reading.rows_by_id(session, documents, [*main_ids, *other_ids], g.user.id)}
@@ -155,3 +171,32 @@ def detach(slug: str, key: str, segment_id: int):
     except alignment.AlignmentError as error:
         _refuse(error)
     return _answer(project, group, [row_id, new_row.id])
+
+
+@bp.post("/paragraphs/<int:segment_id>/continue")
+def continue_below(slug: str, key: str, segment_id: int):
+    """Let a paragraph go on into the row below the last row it is in."""
+    project, group = _context(slug, key)
+    session = get_session()
+    try:
+        _, row = alignment.member_row(session, group.id, segment_id)
+        row_id = row.id
+        below = alignment.continue_below(session, group.id, segment_id, g.user.id)
+    except alignment.AlignmentError as error:
+        _refuse(error)
+    above = alignment.row_above(session, group.id, below.id)  # the last row it was in before
+    return _answer(project, group, [row_id], other_ids=[i for i in (above.id, below.id) if i != row_id])
+
+
+@bp.post("/rows/<int:row_id>/continued/<int:segment_id>/end")
+def end_continuation(slug: str, key: str, row_id: int, segment_id: int):
+    """Take a paragraph out of a row it goes on in (and out of the rows below that one)."""
+    project, group = _context(slug, key)
+    session = get_session()
+    try:
+        kept = alignment.end_continuation(session, group.id, row_id, segment_id, g.user.id)
+    except alignment.AlignmentError as error:
+        _refuse(error)
+    ids = [r.id for r in kept]
+    # The row asked about answers in place, or goes (its removal comes with the changes made elsewhere).
+    return _answer(project, group, [row_id] if row_id in ids else [], other_ids=[i for i in ids if i != row_id])

@@ -67,7 +67,7 @@ def test_the_paragraph_tools_follow_the_pointer_and_work_with_the_mouse(ferry, l
     italian.hover()
     tools = page.locator(".seg", has=italian).locator(".para-tools")
     expect(tools).to_be_visible()
-    expect(tools.locator("button")).to_have_count(4)
+    expect(tools.locator("button")).to_have_count(5)
     expect(page.locator(".seg", has=english).locator(".para-tools")).to_have_count(1)
     english.hover()
     expect(page.locator(".seg", has=english).locator(".para-tools")).to_have_count(1)
@@ -96,3 +96,39 @@ def test_tab_reaches_every_paragraphs_tools(ferry, logged_in, page):
     expect(italian.get_by_role("button", name="Give this paragraph a row of its own")).to_be_focused()
     page.keyboard.press("Enter")
     expect(rows).to_have_count(5)
+
+
+IT_MERGED = [IT[0], IT[1] + " " + IT[2], IT[3]]
+FR = ["Le service de ferry reprend vendredi.", "Les billets coûtent 12 euros.",
+      "La capitaine Ines Moreau pilotera la première traversée.", "Le port attend 3 000 passagers par semaine."]
+
+
+@pytest.fixture
+def merged(session, tmp_path):
+    path = tmp_path / "merged.jsonl"
+    path.write_text("\n".join(
+        json.dumps({"group": "merged", "doc_id": lang, "lang": lang, "role": role, "text": "\n".join(text)})
+        for lang, role, text in (("en", "source", EN), ("it", "translation", IT_MERGED), ("fr", "translation", FR)))
+        + "\n")
+    import_documents(session, "Merged", read_paths([path]))
+
+
+def test_a_paragraph_that_covers_two_rows_points_from_the_second_and_can_be_ended_and_continued(merged, logged_in,
+                                                                                                 page):
+    page.goto(f"{logged_in}/projects/merged/groups/merged")
+    rows = page.locator("tr.arow")
+    expect(rows).to_have_count(4)
+    # Italian merges English 1 and 2: its text in row 2, a pointer in row 3.
+    expect(rows.nth(1).locator('p.para[lang="it"]')).to_have_text(re.compile("biglietti"))
+    pointer = rows.nth(2).locator(".continues")
+    expect(pointer).to_contain_text("continues from the row above")
+    pointer.locator("button").click()
+    expect(rows.nth(2).locator(".continues")).to_have_count(0)
+    expect(rows.nth(2)).to_have_class(re.compile("status-confirmed"))
+    # And back: the paragraph's toolbar lets it go on into the row below again.
+    rows.nth(1).locator('p.para[lang="it"]').hover()
+    rows.nth(1).locator('[data-para-action="continue"]').click()
+    expect(rows.nth(2).locator(".continues")).to_have_count(1)
+    page.reload()
+    expect(rows.nth(2).locator(".continues")).to_have_count(1)
+    expect(page.locator("tr.arow .continues")).to_have_count(1)

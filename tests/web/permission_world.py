@@ -117,6 +117,9 @@ def build_world(session: Session, tmp_path) -> dict:
                              .order_by(AlignmentRow.position)))
     assert len(rows) == 3, "the corpus should align one paragraph per row"
     alignment.merge_with_below(session, group.id, rows[1].id, b.id)
+    # ...and de0 goes on into r1, so that a continuation can be ended.
+    de0 = _segment(session, group, "de", 0).id
+    alignment.continue_below(session, group.id, de0, b.id)
     harbour_row = session.exec(select(AlignmentRow).where(AlignmentRow.group_id == harbour_group.id)).first()
     harbour_segment = session.exec(select(AlignmentMember.segment_id).where(
         AlignmentMember.row_id == harbour_row.id)).first()
@@ -138,7 +141,7 @@ def build_world(session: Session, tmp_path) -> dict:
         "harbour_doc": session.get(Annotation, c_span.id).document_id, "harbour_row": harbour_row.id,
         "harbour_segment": harbour_segment,
         "row0": rows[0].id, "row1": rows[1].id, "en0": _segment(session, group, "en", 0).id,
-        "en1": _segment(session, group, "en", 1).id, "en2": _segment(session, group, "en", 2).id,
+        "en1": _segment(session, group, "en", 1).id, "en2": _segment(session, group, "en", 2).id, "de0": de0,
         "place": f"{b_span.document_id}-entity-{b_span.char_start}-{b_span.char_end}",
         "export": record.id, "fingerprint": schema.fingerprint(bridge.label_schema),
         "schema_fields": schema.schema_fields(bridge.label_schema),

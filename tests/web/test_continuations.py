@@ -221,3 +221,58 @@ def test_export_lists_continuations_and_an_import_restores_them(database_url, se
 
     with Session(create_engine(f"sqlite:///{other}")) as restored:
         assert layout(restored, restored.exec(select(Group)).one()) == ALIGNED[:4] + ["4 | 3 | 3+ 4"]
+
+
+URL = "/projects/harbour/groups/harbour"
+
+
+def test_the_group_page_shows_a_pointer_where_a_paragraph_goes_on(auth, session, group):
+    auth.login()
+    page = auth.client.get(URL)
+    merged = paragraph(session, group, "de", 1).id
+    ids = row_ids(session, group)
+    assert page.text.count(f'class="seg" data-segment="{merged}"') == 1  # its text once, in the row it begins in
+    assert f'data-continues="{merged}"' in page.text
+    assert f'{URL}/rows/{ids[2]}/continued/{merged}/end' in page.text
+    assert "/paragraphs/{id}/continue" in page.text  # the shared toolbar's pattern
+
+
+def test_continue_and_end_over_http_answer_with_the_changed_rows(auth, session, group):
+    auth.login()
+    spanish = paragraph(session, group, "es", 3)
+    ids = row_ids(session, group)
+    response = auth.post(f"{URL}/paragraphs/{spanish.id}/continue", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert f'id="row-{ids[3]}"' in response.text and f'id="row-{ids[4]}"' in response.text
+    assert f'data-continues="{spanish.id}"' in response.text
+    assert layout(session, group)[4] == "4 | 3 | 3+ 4"
+    again = auth.post(f"{URL}/paragraphs/{spanish.id}/continue")
+    assert again.status_code == 409 and "no row below" in again.text
+    ended = auth.post(f"{URL}/rows/{ids[4]}/continued/{spanish.id}/end", headers={"HX-Request": "true"})
+    assert ended.status_code == 200 and f'data-continues="{spanish.id}"' not in ended.text
+    assert layout(session, group) == ALIGNED
+    assert auth.post(f"{URL}/rows/{ids[4]}/continued/{spanish.id}/end").status_code == 409
+
+
+def test_ending_the_last_member_of_a_row_removes_the_row_from_the_page(auth, session, group):
+    auth.login()
+    ids = row_ids(session, group)
+    for lang in ("en", "es"):
+        alignment.move_paragraph(session, group.id, paragraph(session, group, lang, 2).id, -1, None)
+    session.commit()
+    german = paragraph(session, group, "de", 1).id
+    response = auth.post(f"{URL}/rows/{ids[2]}/continued/{german}/end", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert f'<tr id="row-{ids[2]}" hx-swap-oob="delete">' in response.text
+    assert ids[2] not in row_ids(session, group)
+
+
+def test_a_move_that_ends_a_continuation_sends_that_row_too(auth, session, group):
+    auth.login()
+    ids = row_ids(session, group)
+    german = paragraph(session, group, "de", 2)
+    auth.post(f"{URL}/paragraphs/{german.id}/move/up")
+    response = auth.post(f"{URL}/paragraphs/{german.id}/move/up", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    # German 2 now begins above German 1's continuation, which ends: row 2 comes back out of band without it.
+    assert f'<tr id="row-{ids[2]}"' in response.text and 'data-continues' not in response.text

@@ -98,6 +98,8 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("rows.move", "POST"): Case("POST", G + "/paragraphs/{en0}/move/down", IN_GROUP),
     ("rows.split", "POST"): Case("POST", G + "/paragraphs/{en2}/split", IN_GROUP),
     ("rows.detach", "POST"): Case("POST", G + "/paragraphs/{en1}/detach", IN_GROUP),
+    ("rows.continue_below", "POST"): Case("POST", G + "/paragraphs/{en0}/continue", IN_GROUP),
+    ("rows.end_continuation", "POST"): Case("POST", G + "/rows/{row1}/continued/{de0}/end", IN_GROUP),
     # Labels: everyone who sees the group labels it, each in their own set; only the owner touches a span.
     ("annotations.picker", "GET"): Case("GET", G + "/picker?layer=entity", IN_GROUP),
     ("annotations.create", "POST"): Case("POST", G + "/annotations", (LOGIN, 201, 404, 201, 201), _span_form),

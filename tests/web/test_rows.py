@@ -145,11 +145,11 @@ def test_the_page_draws_the_paragraph_tools_once_and_their_urls_reach_the_routes
     # Four buttons in every paragraph made most of a group page's HTML (issue 8): the page now carries one set, in a
     # template whose URL patterns the script fills in for the paragraph at hand.
     page = editor.client.get(URL).text
-    assert page.count('data-para-action="') == 4
+    assert page.count('data-para-action="') == 5
     template = page[page.index('<template id="para-tools">'):page.index("</template>")]
     assert page.count('class="seg" data-segment=') == page.count('tabindex="0"') == 8  # each reachable by Tab
     pattern = dict(re.findall(r'data-para-action="(\w+)"[^>]*?data-url="([^"]+)"', template, re.S))
-    assert set(pattern) == {"up", "down", "split", "detach"}
+    assert set(pattern) == {"up", "down", "split", "detach", "continue"}
     german = segment(session, group, 1, 1)
     response = editor.post(pattern["detach"].replace("{id}", str(german.id)), headers={"HX-Request": "true"})
     assert response.status_code == 200
