@@ -13,22 +13,10 @@ from labeler import alignment
 from labeler.alignment import current_documents, realign_group
 from labeler.ingest import import_documents, read_paths
 from labeler.models import AlignmentMember, AlignmentRow, Group, Segment
+from tests.unit.test_align import DE as DE_PARAGRAPHS, EN, ES
 
-EN = ["The harbour bridge opened on Saturday after 4 years of work.",
-      "It cost 212 million euros and was built by Norvale Engineering.",
-      "Mayor Clara Ventimiglia cut the ribbon in front of 6,000 people.",
-      "Trams will start running across it on 3 March.",
-      "The old ferry keeps running in summer."]
-DE = ["Die Hafenbrücke wurde am Samstag nach 4 Jahren Bauzeit eröffnet.",
-      "Sie kostete 212 Millionen Euro und wurde von Norvale Engineering gebaut. "
-      "Bürgermeisterin Clara Ventimiglia durchschnitt vor 6.000 Menschen das Band.",
-      "Ab dem 3. März fahren Straßenbahnen über die Brücke.",
-      "Die alte Fähre fährt im Sommer weiter."]
-ES = ["El puente del puerto se inauguró el sábado tras 4 años de obras.",
-      "Costó 212 millones de euros y lo construyó Norvale Engineering.",
-      "La alcaldesa Clara Ventimiglia cortó la cinta ante 6.000 personas.",
-      "Los tranvías empezarán a cruzarlo el 3 de marzo.",
-      "El viejo transbordador sigue funcionando en verano."]
+# German merges English 1 and 2 into one paragraph.
+DE = [DE_PARAGRAPHS[0], DE_PARAGRAPHS[1] + " " + DE_PARAGRAPHS[2], *DE_PARAGRAPHS[3:]]
 
 
 @pytest.fixture
