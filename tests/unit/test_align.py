@@ -36,6 +36,9 @@ def covers_everything_once(rows, documents):
         for x in range(len(paragraphs)):
             places = [r for r, row in enumerate(rows) if x in row.members[index]]
             assert places == list(range(places[0], places[0] + len(places)))
+            # It goes on in the next row only while no later paragraph of its document has begun.
+            for r in places[1:]:
+                assert all(other <= x for other in rows[r - 1].members[index])
 
 
 def test_translations_align_one_to_one():
