@@ -58,27 +58,27 @@
       source: bar, target: "#picker", swap: "outerHTML",
     });
   }
-  // A popover arrives with data-fresh (invisible): it is placed and shown once htmx has settled the swap,
-  // which is also when htmx has wired its controls.
-  document.addEventListener("htmx:afterSettle", function () {
-    const picker = visible("picker");
-    if (picker && picker.hasAttribute("data-fresh")) {
-      if (state.pending) place(picker, state.pending.rect);
-      picker.removeAttribute("data-fresh");
+  // A popover arrives with data-fresh (invisible): it is placed and shown once htmx has wired its own controls,
+  // which is when htmx fires htmx:load on it. Not on htmx:afterSettle of any swap: another response settling in
+  // between would show a popover whose buttons do nothing yet (a key pressed then was lost).
+  document.addEventListener("htmx:load", function (event) {
+    const popover = event.target;
+    if (!popover.hasAttribute || !popover.hasAttribute("data-fresh") || popover.hidden) return;
+    if (popover.id === "picker") {
+      if (state.pending) place(popover, state.pending.rect);
+      popover.removeAttribute("data-fresh");
       const early = state.earlyKey;
       state.earlyKey = null;
       if (early && state.pending) {
-        const button = picker.querySelector('button.pick[data-key="' + early + '"]');
+        const button = popover.querySelector('button.pick[data-key="' + early + '"]');
         if (button) pick(button.dataset.label);
       }
-    }
-    const editor = visible("editor");
-    if (editor && editor.hasAttribute("data-fresh")) {
-      if (state.editorRect) place(editor, state.editorRect);
-      editor.removeAttribute("data-fresh");
+    } else if (popover.id === "editor") {
+      if (state.editorRect) place(popover, state.editorRect);
+      popover.removeAttribute("data-fresh");
       if (state.focusEditor) {
         state.focusEditor = false;
-        const first = editor.querySelector("select, input, button:not(.close)");
+        const first = popover.querySelector("select, input, button:not(.close)");
         if (first) first.focus();
       }
     }

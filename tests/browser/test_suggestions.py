@@ -10,7 +10,8 @@ from labeler.models import Annotation
 from tests.browser.test_annotation import TEXTS, URL, column
 
 
-def test_accept_with_enter_and_reject_with_backspace(logged_in, page, session, tmp_path):
+def _import_suggestions(session, tmp_path) -> None:
+    """The bridge group, its English source pre-annotated with two suggestions: Ana Ruiz (PER), Port Elin (LOC)."""
     en = TEXTS["en"]
 
     def entity(surface, label):
@@ -25,6 +26,9 @@ def test_accept_with_enter_and_reject_with_backspace(logged_in, page, session, t
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
     import_documents(session, "Bridge", read_paths([path]), pre_annotate=True)
 
+
+def test_accept_with_enter_and_reject_with_backspace(logged_in, page, session, tmp_path):
+    _import_suggestions(session, tmp_path)
     page.goto(logged_in + URL)
     english = column(page, 0).first
     person = english.locator(".run.suggested", has_text="Ana Ruiz")
@@ -50,6 +54,20 @@ def test_accept_with_enter_and_reject_with_backspace(logged_in, page, session, t
     session.expire_all()
     mine = session.exec(select(Annotation).where(Annotation.annotator_id != None)).all()  # noqa: E711
     assert sorted((a.surface, a.status) for a in mine) == [("Ana Ruiz", "accepted"), ("Port Elin", "rejected")]
+
+
+def test_the_editor_shows_only_once_its_own_buttons_work(logged_in, page, session, tmp_path):
+    # Another response settling while the editor's swap has not settled yet used to show the editor with buttons
+    # htmx had not wired: the Backspace pressed then was lost (a flaky failure under load, made certain here).
+    _import_suggestions(session, tmp_path)
+    page.goto(logged_in + URL)
+    page.evaluate("htmx.config.defaultSettleDelay = 1000")
+    column(page, 0).first.locator(".run.suggested", has_text="Ana Ruiz").click()
+    expect(page.locator("#editor [data-suggestion] .surface")).to_have_text("Ana Ruiz")
+    page.evaluate("htmx.trigger(document.getElementById('main'), 'htmx:afterSettle')")
+    expect(page.locator("#editor [data-suggestion]")).to_be_visible()
+    page.keyboard.press("Backspace")
+    expect(page.locator("#toast")).to_contain_text("Rejected PER")
 
 
 def test_accept_all_in_a_row(logged_in, page, session, tmp_path, database_url):
