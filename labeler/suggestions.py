@@ -79,10 +79,18 @@ def accept_row(session: Session, group: Group, user_id: int, row_id: int) -> lis
 
     :raises AlignmentError: when the row is not in this group.
     """
+    return [answer(session, group, user_id, offered.id, True)
+            for offered in pending_in_row(session, group, user_id, row_id)]
+
+
+def pending_in_row(session: Session, group: Group, user_id: int, row_id: int) -> list[Annotation]:
+    """The suggestions of one alignment row that the user has not answered (what its "accept all" counts).
+
+    :raises AlignmentError: when the row is not in this group.
+    """
     row = group_row(session, group.id, row_id)
     # The paragraphs the row shows: one that continues from a row above is shown (and answered) there.
     segment_ids = list(session.exec(select(AlignmentMember.segment_id).where(
         AlignmentMember.row_id == row.id, AlignmentMember.continued == False)))  # noqa: E712 (SQL)
     document_ids = list(session.exec(select(Document.id).where(Document.group_id == group.id)))
-    return [answer(session, group, user_id, offered.id, True)
-            for offered in pending(session, document_ids, user_id, segment_ids)]
+    return pending(session, document_ids, user_id, segment_ids)

@@ -11,10 +11,10 @@ from urllib.parse import quote
 from flask import Blueprint, abort, g, make_response, render_template, request
 from sqlmodel import select
 
-from labeler import annotations, reading, suggestions
+from labeler import alignment, annotations, reading, suggestions
 from labeler.db import get_session
 from labeler.models import INT_MAX, Annotation, Concept, Document
-from labeler.views import SAVED_EVENT, project_and_group_or_404
+from labeler.views import SAVED_EVENT, project_and_group_or_404, rows
 
 bp = Blueprint("annotations", __name__, url_prefix="/projects/<slug>/groups/<key>")
 LABEL_KEYS = "123456789abcdefghijklmnopqrstuvwxyz"
@@ -50,19 +50,21 @@ def _refuse(error: annotations.SpanError):
 
 
 def _render_changes(project, group, segment_ids: list[int], editor_ids: list[int] | None, message: str,
-                    flash: int | None = None, status: int = 200, loaded=(), known=None, figures: bool = True):
+                    flash: int | None = None, status: int = 200, loaded=(), known=None, figures: bool = True,
+                    accept_all=None):
     """Render the changed paragraphs, MQM figures and editor as out-of-band fragments.
 
     :param loaded: ``(paragraph, document)`` pairs the save already read (not read again).
     :param known: the saved span with its document, as the save left them (not read again for the editor).
     :param figures: answer with the MQM figures too (False: the change cannot have moved them).
+    :param accept_all: ``(row id, suggestions left)``: that row's "accept all" button, counted again.
     """
     paragraphs, columns = reading.changes(get_session(), segment_ids, g.user.id,
                                           project.label_schema.get("mqm_weights"), loaded, figures)
     editor = _editor_context(project, group, editor_ids, known) if editor_ids is not None else None
     body = render_template("partials/annotation_changes.html", project=project, group=group,
-                           paragraphs=paragraphs, columns=columns,
-                           editor=editor)
+                           paragraphs=paragraphs, columns=columns, editor=editor, accept_all=accept_all,
+                           tool_urls=rows.tool_urls(project, group) if accept_all else None)
     response = make_response(body, status)
     response.headers["HX-Trigger"] = json.dumps({SAVED_EVENT: {"message": message, "span": flash}})
     response.headers["HX-Reswap"] = "none"
@@ -245,8 +247,10 @@ def _answer(slug: str, key: str, annotation_id: int, accept: bool):
     except annotations.SpanError as error:
         _refuse(error)
     get_session().commit()
+    row = alignment.member_row(get_session(), group.id, own.segment_id)[1]
+    left = len(suggestions.pending_in_row(get_session(), group, g.user.id, row.id))
     return _render_changes(project, group, [own.segment_id], [], f"{'Accepted' if accept else 'Rejected'} {own.label}",
-                           flash=own.id if accept else None)
+                           flash=own.id if accept else None, accept_all=(row.id, left))
 
 
 @bp.post("/undo")

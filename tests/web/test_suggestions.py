@@ -201,7 +201,7 @@ def test_accept_all_in_a_row_accepts_every_suggestion_there(client, four, sessio
     response = auth.post(f"{base}/rows/{first_row}/accept-suggestions", headers=HX)
     assert response.status_code == 200
     assert json.loads(response.headers["HX-Trigger"])["labeler:saved"]["message"] == "Accepted 2 suggestions"
-    assert "accept-all" not in response.text and 'hx-swap-oob="outerHTML"' in response.text  # the MQM figures
+    assert 'class="tool accept-all"' not in response.text and 'hx-swap-oob="outerHTML"' in response.text  # MQM
     user = session.exec(select(User).where(User.username == "ann_user")).one()
     session.expire_all()
     mine = session.exec(select(Annotation).where(Annotation.annotator_id == user.id)).all()
@@ -210,6 +210,22 @@ def test_accept_all_in_a_row_accepts_every_suggestion_there(client, four, sessio
     assert all("reason" not in a.attrs and "counterpart" not in a.attrs for a in mine)
     nothing = auth.post(f"{base}/rows/{first_row}/accept-suggestions", headers=HX)
     assert json.loads(nothing.headers["HX-Trigger"])["labeler:saved"]["message"] == "No suggestion left in this row"
+
+
+def test_answering_one_suggestion_counts_the_rows_accept_all_again(client, four, session):
+    # The row's "+2" stayed "+2" after one of its suggestions was accepted from the editor.
+    CliRunner().invoke(main, ["suggest", "--project", "GPT", "--db", four])
+    auth = login(client)
+    base = "/projects/gpt/groups/gpt"
+    first_row = re.search(r'<tr id="row-(\d+)"', client.get(base).text).group(1)
+    offered = session.exec(select(Annotation).where(Annotation.status == "suggested").order_by(Annotation.id)).all()
+    assert len(offered) == 2
+    one = auth.post(f"{base}/annotations/{offered[0].id}/accept", headers=HX).text
+    button = re.search(rf'<button[^>]*id="accept-all-{first_row}"[^>]*>\+(\d)</button>', one)
+    assert button and button.group(1) == "1" and 'hx-swap-oob="outerHTML"' in button.group(0)
+    two = auth.post(f"{base}/annotations/{offered[1].id}/reject", headers=HX).text
+    assert re.search(rf'<span id="accept-all-{first_row}" hidden hx-swap-oob="outerHTML"></span>', two)
+    assert f'id="accept-all-{first_row}"' in client.get(base).text and 'class="tool accept-all"' not in client.get(base).text
 
 
 def test_the_seeds_get_the_garbled_version_and_the_misspelled_company(database_url, session):
