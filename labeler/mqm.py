@@ -25,6 +25,10 @@ def weight(category: str, severity: str, weights: dict) -> float:
 
 def count_words(text: str) -> int:
     """Count words: runs of word characters, plus one per character of scripts written without spaces."""
+    # Most texts have no such character: one quick search spares them a second pass over the text (the count was
+    # a fifth of the export's time, issue 8).
+    if UNSPACED.search(text) is None:
+        return len(WORD.findall(text))
     unspaced = len(UNSPACED.findall(text))
     return len(WORD.findall(UNSPACED.sub(" ", text))) + unspaced
 
