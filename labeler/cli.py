@@ -152,10 +152,12 @@ def export_command(project_name, export_format, gold, group_key, output, databas
         try:
             with (open(partial, "wb") if partial else _stdout_bytes()) as out:
                 record = export(session, project, out, export_format, labels, group_key)
-        except ExportError as error:
+        except BaseException as error:  # whatever stopped it (Ctrl+C included): no half-written file is left
             if partial:
                 partial.unlink(missing_ok=True)
-            raise click.ClickException(str(error)) from None
+            if isinstance(error, ExportError):
+                raise click.ClickException(str(error)) from None
+            raise
         if partial:
             partial.replace(output)  # a complete file or none: never a half-written export
         session.commit()

@@ -36,7 +36,6 @@ GOLD_SCHEMA = "labeler.gold/1"
 ALIGNMENT_SCHEMA = "labeler.alignment/1"
 FORMATS = ("jsonl", "alignment", "mqm-tsv")
 LABEL_SETS = ("gold", "all")
-LAYER_KEYS = {"entity": "entities", "claim": "claims", "error": "errors"}
 
 
 # JSON text of a value as the standard encoder writes it, inside a record as on its own (records are trees built

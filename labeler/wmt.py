@@ -375,7 +375,7 @@ def tsv_lines(session: Session, project: Project, groups: list[Group], counts: d
                         note = (span.attrs or {}).get("note", "")
                         with_comment = with_comment or bool(note)
                         rows.append(base + [marked if on_source else source_text, target_text if on_source else marked,
-                                            span.label, (span.attrs or {}).get("severity", "major").capitalize(), note])
+                                            span.label, str((span.attrs or {}).get("severity", "major")).capitalize(), note])
                         counts["errors"] += 1
         counts["documents"] += 1 + len(systems)
     header = COLUMNS + (["comment"] if with_comment else [])

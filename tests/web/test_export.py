@@ -268,6 +268,21 @@ def test_cli_says_when_the_gold_set_is_empty_and_refuses_bad_names(database_url,
     assert not (tmp_path / "z.jsonl").exists() and not (tmp_path / "z.jsonl.partial").exists()
 
 
+def test_cli_leaves_no_partial_file_when_an_export_fails_midway(database_url, session, labelled, tmp_path,
+                                                                monkeypatch):
+    # Only an ExportError used to remove the .partial file: any other failure left half an export behind.
+    import labeler.export
+
+    def failing(session, project, out, *args):
+        out.write(b'{"schema":"labeler.gold/1"')
+        raise RuntimeError("the disk went away")
+    monkeypatch.setattr(labeler.export, "export", failing)
+    result = CliRunner().invoke(main, ["export", "--project", "Bridge", "-o", str(tmp_path / "g.jsonl"),
+                                       "--db", database_url])
+    assert result.exit_code != 0 and isinstance(result.exception, RuntimeError)
+    assert not (tmp_path / "g.jsonl").exists() and not (tmp_path / "g.jsonl.partial").exists()
+
+
 def login(client, username):
     from tests.conftest import AuthActions
     auth = AuthActions(client)

@@ -135,3 +135,17 @@ def test_export_of_a_quoted_file_keeps_comments_and_quotes(database_url, session
     quoted = list(csv.reader((MQM / "quoted.tsv").read_text("utf-8").splitlines(), delimiter="\t"))
     assert rows_of(text) == sorted(tuple(v for i, v in enumerate(row) if i not in (2, 3)) for row in quoted[1:])
     assert 'Sie sagte <v>"ja"</v>.' in text  # a quote inside a field needs no quoting
+
+
+def test_export_writes_a_severity_stored_as_a_number(database_url, session, tmp_path):
+    # attrs are free JSON: a severity stored as a number (by a script, or an older version) crashed the TSV
+    # export on .capitalize() and left a .partial file.
+    assert cli(database_url, "import", MQM / "bridge.tsv", "--project", "WMT").exit_code == 0
+    span = session.exec(select(Annotation).where(Annotation.label == "Accuracy/Mistranslation")).first()
+    span.attrs = {**span.attrs, "severity": 3}
+    session.add(span)
+    session.commit()
+    out = tmp_path / "n.tsv"
+    result = cli(database_url, "export", "--project", "WMT", "--format", "mqm-tsv", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert any(line.split("\t")[-1] == "3" for line in out.read_text("utf-8").splitlines())
