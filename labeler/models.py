@@ -11,6 +11,7 @@ from typing import Any, Optional
 from sqlalchemy import (
     JSON, Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, Text, UniqueConstraint, false, text,
 )
+from sqlalchemy.sql.naming import conv
 from sqlmodel import Field, SQLModel
 
 # Named constraints let Alembic alter tables on SQLite (batch mode) and PostgreSQL alike.
@@ -265,7 +266,9 @@ class MqmRating(SQLModel, table=True):
     """A rater rated this paragraph (a WMT MQM segment), with or without errors: the basis of averaging."""
 
     __tablename__ = "mqm_rating"
-    __table_args__ = (UniqueConstraint("segment_id", "user_id"),)
+    # Named as migration 0004 made it (before the naming convention would have added "_user_id"): the databases
+    # out there have this name, and test_schema_drift holds models and migrations to one schema.
+    __table_args__ = (UniqueConstraint("segment_id", "user_id", name=conv("uq_mqm_rating_segment_id")),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
     segment_id: int = _fk("segment.id")
