@@ -218,6 +218,15 @@
     htmx.process(bar);
   }
   function holdsFocus(bar) { return bar.contains(document.activeElement); }
+  // Above its paragraph, unless the sticky column headers would cover it there: then below.
+  const header = document.querySelector("table.aligned thead");
+  // The class changes only when it must: the current paragraph's observer below watches class changes.
+  function clearOfHeader(bar) {
+    if (!header || !bar.isConnected || getComputedStyle(bar).display === "none") return;
+    const above = bar.parentElement.getBoundingClientRect().top - bar.offsetHeight;
+    const below = above < header.getBoundingClientRect().bottom;
+    if (below !== bar.classList.contains("below")) bar.classList.toggle("below", below);
+  }
   // The current paragraph (app.js marks it) carries the current copy; the pointer copy never doubles it. Keyboard
   // focus on a paragraph follows the current one (J / K), so that one paragraph at a time looks chosen.
   function followCurrent() {
@@ -231,6 +240,7 @@
       if (!holdsFocus(previous)) previous.remove();
     }
     if (tools.current.parentElement !== seg) home(tools.current, seg);
+    clearOfHeader(tools.current);
     if (seg.dataset.segment === tools.currentId) return;  // the same paragraph (perhaps re-rendered by a swap)
     tools.currentId = seg.dataset.segment;
     const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest(".seg");
@@ -241,6 +251,7 @@
   function point(seg) {
     if (!seg || seg === tools.current.parentElement || holdsFocus(tools.pointer)) return;
     if (tools.pointer.parentElement !== seg) home(tools.pointer, seg);
+    clearOfHeader(tools.pointer);
   }
   if (toolsTemplate) {
     tools.current = makeTools();
@@ -263,6 +274,11 @@
         if (seg && !seg.querySelector(".para-tools")) home(bar, seg);
       });
     };
+    const grid = document.querySelector(".grid-scroll");
+    if (grid) {
+      grid.addEventListener("scroll", function () { clearOfHeader(tools.current); clearOfHeader(tools.pointer); },
+                            { passive: true });
+    }
     document.addEventListener("htmx:afterSwap", rehome);
     document.addEventListener("htmx:oobAfterSwap", rehome);
   }

@@ -83,6 +83,23 @@ def test_the_paragraph_tools_follow_the_pointer_and_work_with_the_mouse(ferry, l
     expect(rows.nth(1).locator("p.para")).to_have_count(2)
 
 
+def test_the_first_rows_tools_are_not_hidden_under_the_column_headers(ferry, logged_in, page):
+    # Above its paragraph, the first row's toolbar sat under the sticky column headers: it goes below there.
+    page.goto(f"{logged_in}/projects/ferry/groups/ferry")
+    first = page.locator('p.para[lang="en"]', has_text="ferry service")
+    first.hover()
+    tools = page.locator(".seg", has=first).locator(".para-tools")
+    expect(tools).to_be_visible()
+    expect(tools).to_have_class(re.compile(r"\bbelow\b"))
+    box = tools.bounding_box()
+    on_top = page.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('.para-tools') !== null",
+                           [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
+    assert on_top
+    later = page.locator('p.para[lang="en"]', has_text="Captain")
+    later.hover()
+    expect(page.locator(".seg", has=later).locator(".para-tools")).not_to_have_class(re.compile(r"\bbelow\b"))
+
+
 def test_tab_reaches_every_paragraphs_tools(ferry, logged_in, page):
     # Keyboard only: Tab walks the paragraphs; the tools of the focused one come next in the tab order.
     page.goto(f"{logged_in}/projects/ferry/groups/ferry")
