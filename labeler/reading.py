@@ -334,14 +334,6 @@ def _with_paragraphs(session: Session, records, documents: list[Document], user_
     return list(built.values())
 
 
-def row_members(session: Session, row_ids: list[int]) -> list[tuple[int, Segment]]:
-    """The paragraphs of these rows as ``(row id, paragraph)``, in document order."""
-    return list(session.exec(
-        select(AlignmentMember.row_id, Segment).join(Segment, Segment.id == AlignmentMember.segment_id)
-        .where(AlignmentMember.row_id.in_(row_ids)).order_by(Segment.document_id, Segment.position)
-    ))
-
-
 def row_count(session: Session, group: Group) -> int:
     return session.exec(select(func.count(AlignmentRow.id)).where(AlignmentRow.group_id == group.id)).one()
 

@@ -148,26 +148,23 @@ def move(slug: str, key: str, segment_id: int, direction: str):
 @bp.post("/paragraphs/<int:segment_id>/split")
 def split(slug: str, key: str, segment_id: int):
     """Split a row before a paragraph."""
-    project, group = _context(slug, key)
-    session = get_session()
-    try:
-        _, row = alignment.member_row(session, group.id, segment_id)
-        row_id = row.id
-        new_row = alignment.split_row(session, group.id, segment_id, g.user.id)
-    except alignment.AlignmentError as error:
-        _refuse(error)
-    return _answer(project, group, [row_id, new_row.id])
+    return _into_new_row(slug, key, segment_id, alignment.split_row)
 
 
 @bp.post("/paragraphs/<int:segment_id>/detach")
 def detach(slug: str, key: str, segment_id: int):
     """Give a paragraph a row of its own, just below its row."""
+    return _into_new_row(slug, key, segment_id, alignment.detach_paragraph)
+
+
+def _into_new_row(slug: str, key: str, segment_id: int, correct):
+    """Apply a correction that makes a new row for a paragraph; answer with its old row and the new one."""
     project, group = _context(slug, key)
     session = get_session()
     try:
         _, row = alignment.member_row(session, group.id, segment_id)
         row_id = row.id
-        new_row = alignment.detach_paragraph(session, group.id, segment_id, g.user.id)
+        new_row = correct(session, group.id, segment_id, g.user.id)
     except alignment.AlignmentError as error:
         _refuse(error)
     return _answer(project, group, [row_id, new_row.id])
