@@ -39,7 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     htmx.init_app(app)
 
-    from labeler import auth, security, views
+    from labeler import auth, security, static_files, views
     from labeler.views import annotations, api, exports, groups, projects, review, rows
     from labeler.views import admin as admin_views
     from labeler.views import progress as progress_views
@@ -47,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     views.init_app(app)
     auth.init_app(app)
+    static_files.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(projects.bp)
     app.register_blueprint(groups.bp)

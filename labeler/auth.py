@@ -159,6 +159,8 @@ def load_user() -> None:
     """Find who is asking: the session's user on pages, the bearer token's user on the API (never a cookie,
     so that another site cannot make a browser call the API)."""
     g.user = None
+    if request.endpoint == "static":
+        return  # stylesheets and scripts are public: no query for them
     if request.path.startswith(API_PREFIX):
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() == "bearer" and token.strip():
