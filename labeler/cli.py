@@ -543,6 +543,26 @@ def db_upgrade(database):
     click.echo("database is at the latest schema")
 
 
+# glibc gives each thread that allocates its own malloc arena; with waitress's 8 threads the server held 5 MB more
+# when idle (79 MB against 74 with two arenas). Python's GIL runs one thread at a time, so two arenas cost no speed.
+MALLOC_ARENAS = 2
+M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
+
+
+def _few_malloc_arenas() -> None:
+    """Limit glibc's malloc arenas, before the server starts its threads (nothing to do on other C libraries)."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        if libc is not None and hasattr(libc, "mallopt"):
+            libc.mallopt(M_ARENA_MAX, MALLOC_ARENAS)
+    except OSError:
+        pass
+
+
 def _serve(app, host: str, port: int) -> None:
     import gc
 
@@ -552,6 +572,7 @@ def _serve(app, host: str, port: int) -> None:
     # from the garbage collector, whose full passes over it paused requests for 100-230 ms (issue 8).
     gc.collect()
     gc.freeze()
+    _few_malloc_arenas()
     try:
         waitress_serve(app, host=host, port=port, threads=8, ident="labeler")
     except OSError as error:
