@@ -247,10 +247,18 @@ def _answer(slug: str, key: str, annotation_id: int, accept: bool):
     except annotations.SpanError as error:
         _refuse(error)
     get_session().commit()
-    row = alignment.member_row(get_session(), group.id, own.segment_id)[1]
-    left = len(suggestions.pending_in_row(get_session(), group, g.user.id, row.id))
     return _render_changes(project, group, [own.segment_id], [], f"{'Accepted' if accept else 'Rejected'} {own.label}",
-                           flash=own.id if accept else None, accept_all=(row.id, left))
+                           flash=own.id if accept else None, accept_all=_accept_all(group, own.segment_id))
+
+
+def _accept_all(group, segment_id: int) -> tuple[int, int] | None:
+    """The row where the paragraph begins, and how many of its suggestions the reader has not answered (None
+    when the paragraph is in no row: a group imported without alignment shows no "accept all")."""
+    try:
+        row = alignment.member_row(get_session(), group.id, segment_id)[1]
+    except alignment.NotInGroup:
+        return None
+    return row.id, len(suggestions.pending_in_row(get_session(), group, g.user.id, row.id))
 
 
 @bp.post("/undo")
@@ -274,8 +282,10 @@ def _history_step(slug: str, key: str, step, done: str, nothing: str):
     if annotation is None:
         return _render_changes(project, group, [], None, nothing)
     get_session().commit()
+    # The step may answer a suggestion again or take an answer back: the row's "accept all" is counted again.
     return _render_changes(project, group, [annotation.segment_id], [], f"{done}: {annotation.label}",
-                           flash=None if annotation.deleted_at else annotation.id)
+                           flash=None if annotation.deleted_at else annotation.id,
+                           accept_all=_accept_all(group, annotation.segment_id))
 
 
 @bp.get("/concepts")

@@ -228,6 +228,22 @@ def test_answering_one_suggestion_counts_the_rows_accept_all_again(client, four,
     assert f'id="accept-all-{first_row}"' in client.get(base).text and 'class="tool accept-all"' not in client.get(base).text
 
 
+def test_undo_and_redo_of_an_answer_count_the_rows_accept_all_again(client, four, session):
+    # Ctrl+Z after accepting a suggestion brought the suggestion back, but the row still said "+1".
+    CliRunner().invoke(main, ["suggest", "--project", "GPT", "--db", four])
+    auth = login(client)
+    base = "/projects/gpt/groups/gpt"
+    first_row = re.search(r'<tr id="row-(\d+)"', client.get(base).text).group(1)
+    offered = session.exec(select(Annotation).where(Annotation.status == "suggested").order_by(Annotation.id)).all()
+    auth.post(f"{base}/annotations/{offered[0].id}/accept", headers=HX)
+    undone = auth.post(f"{base}/undo", headers=HX).text
+    button = re.search(rf'<button[^>]*id="accept-all-{first_row}"[^>]*>\+(\d)</button>', undone)
+    assert button and button.group(1) == "2" and 'hx-swap-oob="outerHTML"' in button.group(0)
+    redone = auth.post(f"{base}/redo", headers=HX).text
+    button = re.search(rf'<button[^>]*id="accept-all-{first_row}"[^>]*>\+(\d)</button>', redone)
+    assert button and button.group(1) == "1"
+
+
 def test_the_seeds_get_the_garbled_version_and_the_misspelled_company(database_url, session):
     from tests.conftest import require_seeds
     seeds = require_seeds()
