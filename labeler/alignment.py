@@ -3,8 +3,9 @@
 from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
+from labeler.bulk import insert_many
 from labeler.models import AlignmentMember, AlignmentRow, Document, Event, Group, Segment
-from labeler.text.align import align, align_and_classify
+from labeler.text.prepare import PlannedRow, plan_rows
 
 
 def current_documents(session: Session, group_id: int) -> list[Document]:
@@ -50,18 +51,14 @@ def realign_group(session: Session, group: Group, auto_role_ids: set[int] = froz
     texts = [[d.text[s.char_start:s.char_end] for s in doc_free] for d, doc_free in zip(documents, free)]
     roles = [None if d.id in auto_role_ids else d.role for d in documents]
 
-    if auto_role_ids and not confirmed:
-        aligned, found = align_and_classify(texts, roles)
-        for index in found:
-            documents[index].role = "comparable"
-            session.add(documents[index])
-    else:
-        aligned = align(texts, roles)
-    new_rows = [
-        (row, [(free[doc][i], row.continues(doc, i)) for doc, indices in enumerate(row.members) for i in indices])
-        for row in aligned
-    ]
-    # Place every row by where its paragraphs sit in their documents (0..1), confirmed rows included.
+    # Every row is placed by where its paragraphs sit in their documents (0..1), confirmed rows included.
+    planned, found = plan_rows(texts, roles, classify=bool(auto_role_ids) and not confirmed,
+                               positions=[[s.position for s in doc_free] for doc_free in free],
+                               lengths=[len(segments_by_doc[d.id]) for d in documents])
+    for index in found:
+        documents[index].role = "comparable"
+        session.add(documents[index])
+    new_rows = [(row, [(free[doc][i], continued) for doc, i, continued in row.members]) for row in planned]
     lengths = {d.id: max(len(segments_by_doc[d.id]), 1) for d in documents}
     by_id = {s.id: s for doc_segments in segments_by_doc.values() for s in doc_segments}
 
@@ -73,7 +70,7 @@ def realign_group(session: Session, group: Group, auto_role_ids: set[int] = froz
         if segment_id in by_id:
             kept[row_id].append(by_id[segment_id])
     ordered = sorted(
-        [(place([s for s, _ in members]), 0, index, row, members) for index, (row, members) in enumerate(new_rows)]
+        [(row.place, 0, index, row, members) for index, (row, members) in enumerate(new_rows)]
         + [(place(kept[row.id]), 1, row.position, row, None) for row in confirmed],
         key=lambda item: item[:3],
     )
@@ -101,7 +98,7 @@ def realign_group(session: Session, group: Group, auto_role_ids: set[int] = froz
     rows_table, members_table = AlignmentRow.__table__, AlignmentMember.__table__
     row_id_at = dict(session.execute(
         rows_table.insert().returning(rows_table.c.position, rows_table.c.id),
-        [{"group_id": group.id, "position": position, "score": round(row.score, 4), "method": row.method,
+        [{"group_id": group.id, "position": position, "score": row.score, "method": row.method,
           "status": "suggested"} for position, row, _ in fresh],
     ).all())
     session.execute(members_table.insert(), [
@@ -113,6 +110,38 @@ def realign_group(session: Session, group: Group, auto_role_ids: set[int] = froz
         for document in documents:
             _tidy(session, group.id, document.id)
     return len(fresh)
+
+
+def write_new_rows(session: Session, planned: list[tuple[int, list[list[int]], list[PlannedRow]]]) -> int:
+    """Write the rows of new groups, aligned before the import wrote them (``prepare.prepare_groups``): a few
+    statements for the whole batch, where ``realign_group`` reads back and writes each group on its own.
+
+    :param session: database session; the caller commits.
+    :param planned: per group, its id, per document the ids of its paragraphs (by position), and its rows in
+        position order.
+    :returns: the number of rows written.
+    """
+    rows = [(group_id, position, row.score, row.method, "suggested")
+            for group_id, _, group_rows in planned for position, row in enumerate(group_rows)]
+    if not rows:
+        return 0
+    # Through the driver (see bulk.py), and the new ids read back by group: the groups are new, all their rows
+    # are these.
+    insert_many(session, AlignmentRow.__table__, ("group_id", "position", "score", "method", "status"), rows)
+    row_ids: dict[tuple[int, int], int] = {}
+    for start in range(0, len(planned), 500):
+        group_ids = [group_id for group_id, _, _ in planned[start:start + 500]]
+        for row_id, group_id, position in session.execute(
+            select(AlignmentRow.id, AlignmentRow.group_id, AlignmentRow.position)
+            .where(AlignmentRow.group_id.in_(group_ids))
+        ):
+            row_ids[(group_id, position)] = row_id
+    insert_many(session, AlignmentMember.__table__, ("row_id", "segment_id", "continued"), [
+        (row_ids[(group_id, position)], segment_ids[doc][i], continued)
+        for group_id, segment_ids, group_rows in planned for position, row in enumerate(group_rows)
+        for doc, i, continued in row.members
+    ])
+    return len(rows)
 
 
 def _begin_in_confirmed_rows(session: Session, confirmed: list[AlignmentRow], fixed_members) -> None:

@@ -18,7 +18,6 @@ from collections import Counter
 from functools import lru_cache
 
 URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.+-]+@[\w-]+\.[\w.]+\b", re.IGNORECASE)
-WWW = re.compile(r"www\.", re.IGNORECASE)
 # Written digit first (the look-behind then checks the character before it): the same matches as
 # ``(?<![\w.,])\d+...``, but the regex engine can skip straight to the digits instead of trying every position.
 NUMBER = re.compile(r"\d(?<![\w.,]\d)\d*(?:[.,\u00a0\u202f ]\d+)*(?![\w])")
@@ -104,8 +103,9 @@ def anchor_set(text: str) -> set[str]:
 def _find(text: str) -> list[str]:
     """Every anchor of ``text`` as often as it occurs: URLs, codes, numbers, then names."""
     found = []
-    # Each pattern runs only where it can match: most paragraphs have no URL, many no digit.
-    if "@" in text or "://" in text or WWW.search(text):
+    # Each pattern runs only where it can match: most paragraphs have no URL, many no digit. A URL may begin
+    # with ``www.`` in any case: ``in`` over the lower-cased text finds that faster than a regex scan.
+    if "@" in text or "://" in text or "www." in text.lower():
         for match in URL.finditer(text):
             found.append(match.group().lower().rstrip(".,)"))
         text = URL.sub(" ", text)

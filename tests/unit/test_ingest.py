@@ -1,6 +1,8 @@
 """Import: folders and JSONL, language detection, immutability, and all-or-nothing batches."""
 
 import json
+import multiprocessing
+import os
 import shutil
 
 import pytest
@@ -8,9 +10,10 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
-from labeler.alignment import current_documents
+from labeler.alignment import current_documents, realign_group
 from labeler.ingest import DocumentInput, ImportProblem, import_documents, read_paths
-from labeler.models import AlignmentRow, Document, Group, Project, Segment
+from labeler.models import AlignmentMember, AlignmentRow, Document, Group, Project, Segment
+from labeler.text import prepare
 from tests.conftest import DATA, require_seeds
 
 
@@ -213,3 +216,96 @@ def _statements_to_write(session, tmp_path, groups: int) -> int:
 def test_writing_a_batch_takes_as_many_statements_for_twenty_groups_as_for_one(session, tmp_path):
     # Groups, documents and paragraphs are each written in one statement (issue #8: import throughput).
     assert _statements_to_write(session, tmp_path, 20) == _statements_to_write(session, tmp_path, 1)
+
+
+def _rows_and_members(session, project: str) -> list[tuple]:
+    """Every alignment row of a project with its members, by group key and position (not by id)."""
+    found = session.exec(
+        select(Group.key, AlignmentRow.position, AlignmentRow.score, AlignmentRow.method, AlignmentRow.status,
+               Document.origin, Document.role, Segment.position, AlignmentMember.continued)
+        .join(Project, Project.id == Group.project_id)
+        .join(AlignmentRow, AlignmentRow.group_id == Group.id)
+        .join(AlignmentMember, AlignmentMember.row_id == AlignmentRow.id)
+        .join(Segment, Segment.id == AlignmentMember.segment_id)
+        .join(Document, Document.id == Segment.document_id)
+        .where(Project.name == project)
+    ).all()
+    return sorted(tuple(row) for row in found)
+
+
+def _harbour_batch(tmp_path, groups: int) -> list[DocumentInput]:
+    """Groups of three translations without a language, and one comparable article without a role."""
+    records = []
+    for g in range(groups):
+        for lang, paragraphs in HARBOUR.items():
+            records.append({"group": f"h{g}", "doc_id": f"h{g}-{lang}", "text": "\n\n".join(paragraphs),
+                            **({"role": "source"} if lang == "en" and g % 2 else {})})
+        records.append({"group": f"h{g}", "doc_id": f"h{g}-notes", "lang": "en",
+                        "text": "\n\n".join(reversed(HARBOUR_NOTES))})
+    path = tmp_path / f"harbour-{groups}.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", "utf-8")
+    return read_paths([path])
+
+
+HARBOUR = {
+    "en": ["The port of Aldermoor reopened on 3 March after a storm closed it for 11 days.",
+           "Harbour master Lindqvist said 240 boats had waited at sea, and 18 were damaged.",
+           "The Brightwater ferry line resumes on Monday with 6 crossings a day."],
+    "fr": ["Le port d'Aldermoor a rouvert le 3 mars après une tempête qui l'a fermé pendant 11 jours.",
+           "Le capitaine de port Lindqvist a dit que 240 bateaux avaient attendu en mer, et que 18 étaient abîmés.",
+           "La ligne de ferry Brightwater reprend lundi avec 6 traversées par jour."],
+    "pt": ["O porto de Aldermoor reabriu em 3 de março depois de uma tempestade o fechar durante 11 dias.",
+           "O capitão do porto Lindqvist disse que 240 barcos esperaram no mar, e 18 ficaram danificados.",
+           "A linha de ferry Brightwater retoma na segunda-feira com 6 travessias por dia."],
+}
+HARBOUR_NOTES = ["Fishermen in the north of the country complain about the price of diesel this winter.",
+                 "A new museum of the sea will open in the old customs house next spring.",
+                 "Lindqvist retires in June; the town council has not yet named a successor."]
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="the pool forks")
+def test_a_batch_prepared_in_the_pool_is_written_as_one_prepared_in_process(session, tmp_path, monkeypatch):
+    # The pool path writes the new groups' rows from what the workers planned; the path in process writes the
+    # same, and so does aligning each group again against the database afterwards.
+    monkeypatch.setattr(prepare, "POOL_MIN_CHARS", 0)
+    monkeypatch.setattr(prepare, "GROUPS_PER_TASK", 2)
+    monkeypatch.setattr(prepare, "MAX_PROCESSES", 2)
+    if len(os.sched_getaffinity(0)) < 2:
+        monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0, 1})
+    pooled = import_documents(session, "Pool", _harbour_batch(tmp_path, 5))
+    in_pool = _rows_and_members(session, "Pool")
+    assert pooled.documents_created == 20 and in_pool
+    assert {role for *_, role, _, _ in in_pool} == {"source", "translation", "comparable"}
+    monkeypatch.setattr(prepare, "POOL_MIN_CHARS", 10 ** 12)
+    import_documents(session, "In process", _harbour_batch(tmp_path, 5))
+    assert _rows_and_members(session, "In process") == in_pool
+    for group in session.exec(select(Group).join(Project).where(Project.name == "Pool")).all():
+        realign_group(session, group)
+    assert _rows_and_members(session, "Pool") == in_pool
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="the pool forks")
+def test_a_problem_found_in_the_pool_names_the_file_and_nothing_is_written(session, tmp_path, monkeypatch):
+    monkeypatch.setattr(prepare, "POOL_MIN_CHARS", 0)
+    monkeypatch.setattr(prepare, "GROUPS_PER_TASK", 1)
+    if len(os.sched_getaffinity(0)) < 2:
+        monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0, 1})
+    documents = _harbour_batch(tmp_path, 4)
+    documents[-3].text = "12 345 — 67,8 % — 90"  # in the last group: earlier groups are written by then
+    with pytest.raises(ImportProblem, match="cannot tell the language") as caught:
+        import_documents(session, "Pool", documents)
+    assert caught.value.path == documents[-3].source
+    assert _count(session, Document) == 0 and _count(session, Project) == 0
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="the pool forks")
+def test_an_error_in_a_worker_imports_nothing(session, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the aligner broke")
+
+    monkeypatch.setattr(prepare, "POOL_MIN_CHARS", 0)
+    monkeypatch.setattr(prepare, "GROUPS_PER_TASK", 1)
+    monkeypatch.setattr(prepare, "plan_rows", broken)
+    with pytest.raises(RuntimeError, match="the aligner broke"):
+        import_documents(session, "Pool", _harbour_batch(tmp_path, 3))
+    assert _count(session, Document) == 0 and _count(session, Group) == 0

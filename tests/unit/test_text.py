@@ -131,3 +131,13 @@ def test_showing_language_names_does_not_load_lingua():
             "assert langid.language_name('pt-BR') == 'Portuguese'; "
             "assert 'lingua' not in sys.modules, 'lingua was imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_decisive_shortlist_answers_as_the_full_models_would(monkeypatch):
+    # Long texts whose low-accuracy pass is all but certain skip the full models (issue 8): same answers.
+    texts = [("O porto reabriu ontem depois de uma tempestade que o fechou durante onze dias seguidos. " * 5),
+             ("El puerto reabrió ayer después de una tormenta que lo cerró durante once días seguidos. " * 5),
+             ("Der Hafen wurde gestern wieder geöffnet, nachdem ein Sturm ihn elf Tage lang geschlossen hatte. " * 5)]
+    skipping = langid.detect_many(texts, parallel=False)
+    monkeypatch.setattr(langid, "DECISIVE", 1.1)  # nothing is decisive: the full models decide every text
+    assert skipping == langid.detect_many(texts, parallel=False) == langid.detect_many(texts) == ["pt", "es", "de"]
