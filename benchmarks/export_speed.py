@@ -9,13 +9,19 @@ the whole command (start-up included) and its peak resident memory (``ru_maxrss`
 The command's CPU seconds (user + system) are reported beside its wall time: on a machine shared with other jobs
 they vary less, so they are the figure to compare two versions by.
 
-Usage: python benchmarks/export_speed.py [--groups 2000] [--spans 1000000] [--runs 3]
+Usage: python benchmarks/export_speed.py [--groups 2000] [--spans 1000000] [--runs 3] [--database PATH]
+                                          [--workers N]
+
+With ``--database PATH`` the database is kept: built there when the file is missing, reused as it is when it
+exists (building takes minutes; the export takes seconds). ``--workers`` is passed to the command (default: its
+own, one process per CPU): the CPU seconds count every process.
 """
 
 import argparse
 import json
 import random
 import re
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -107,12 +113,12 @@ PEAK_RSS_WRAPPER = ("import resource, subprocess, sys; code = subprocess.run(sys
                     "print(usage.ru_maxrss, usage.ru_utime + usage.ru_stime, file=sys.stderr); sys.exit(code)")
 
 
-def run_export(database: Path, output: Path) -> dict:
+def run_export(database: Path, output: Path, workers: int | None = None) -> dict:
     """Run ``labeler export`` once in a subprocess: its wall and CPU time, peak RSS and what it says it wrote."""
     started = time.perf_counter()
     process = subprocess.run(
         [sys.executable, "-c", PEAK_RSS_WRAPPER, sys.executable, "-m", "labeler", "export", "--project", "Bench",
-         "--db", f"sqlite:///{database}", "-o", str(output)],
+         "--db", f"sqlite:///{database}", "-o", str(output), *(["--workers", str(workers)] if workers else [])],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     seconds = time.perf_counter() - started
     if process.returncode != 0:
@@ -124,12 +130,12 @@ def run_export(database: Path, output: Path) -> dict:
             "file_mb": output.stat().st_size / 1e6}
 
 
-def measure_export(database: Path, runs: int = 3) -> dict:
+def measure_export(database: Path, runs: int = 3, workers: int | None = None) -> dict:
     """Export the database's project ``runs`` times; median spans/s (of wall and of CPU time), the highest peak RSS."""
     results = []
     for number in range(runs):
         output = database.parent / "export.jsonl"
-        results.append(run_export(database, output))
+        results.append(run_export(database, output, workers))
         output.unlink()
     seconds = statistics.median(result["seconds"] for result in results)
     cpu_seconds = statistics.median(result["cpu_seconds"] for result in results)
@@ -149,14 +155,33 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=2000, help="groups of 5 documents × 20 paragraphs")
     parser.add_argument("--spans", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--database", type=Path, default=None,
+                        help="keep the database here: built when missing, reused when it exists")
+    parser.add_argument("--workers", type=int, default=None, help="processes of the export (default: its own)")
     args = parser.parse_args()
+    if args.database is not None and args.database.exists():
+        result = measure_export(args.database, args.runs, args.workers)
+        documents = _count_documents(args.database)
+        print(json.dumps({"benchmark": "export_speed", "machine": machine(), "documents": documents,
+                          "database": str(args.database), "export": result}, indent=2))
+        return
     with tempfile.TemporaryDirectory() as folder:
         imported = measure_import(Path(folder), args.groups)
         database = imported.pop("database")
         written = add_gold_spans(database, args.spans)
-        result = measure_export(database, args.runs)
+        if args.database is not None:
+            args.database.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(database, args.database)
+            database = args.database
+        result = measure_export(database, args.runs, args.workers)
     print(json.dumps({"benchmark": "export_speed", "machine": machine(), "documents": imported["documents"],
                       "spans_written": written, "export": result}, indent=2))
+
+
+def _count_documents(database: Path) -> int:
+    """How many current documents a kept database holds."""
+    with sqlite3.connect(database) as connection:
+        return connection.execute("SELECT count(*) FROM document WHERE NOT superseded").fetchone()[0]
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
-"""Exports: the gold dataset (``labeler.gold/1`` JSONL) and the alignment, streamed group by group.
+"""Exports: the gold dataset (``labeler.gold/1`` JSONL) and the alignment, streamed a batch of groups at a time.
 
 Every export is deterministic (the same data gives the same bytes: fixed record order, key order and span
-ids) and recorded as an :class:`ExportRecord` with its SHA-256 and counts. Memory holds one group at a time.
+ids) and recorded as an :class:`ExportRecord` with its SHA-256 and counts. Memory holds the documents of one
+batch of groups (:data:`GROUPS_PER_BATCH`) and the spans of one group at a time.
 
 Span ids are numbered within a record in reading order (``s1``, ``s2``, …), paragraph ids are ``p`` + the
 paragraph's position, concept ids ``c`` + a number over the project's concepts in name order: none of them
@@ -9,7 +10,9 @@ depends on database ids, so a file imported elsewhere and exported again gives t
 
 The gold JSONL, the export that grows with the corpus, is written as JSON text piece by piece from plain rows
 (issue 8); its bytes are those of ``json.dumps(record, ensure_ascii=False, separators=(",", ":"))`` for the
-record as a dict, and tests/web/test_export.py holds it to that.
+record as a dict, and tests/web/test_export.py holds it to that. From the command line a large gold export
+runs in several processes over one snapshot of the database (:mod:`labeler.export_parallel`), with the same
+bytes.
 """
 
 import hashlib
@@ -17,13 +20,13 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import groupby
+from itertools import groupby, islice
 from json.encoder import encode_basestring
 from operator import itemgetter
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Iterator, NamedTuple
 
 import orjson
-from sqlalchemy import Connection, Text, bindparam, cast
+from sqlalchemy import Connection, Text, bindparam, case, cast, literal
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -36,6 +39,13 @@ GOLD_SCHEMA = "labeler.gold/1"
 ALIGNMENT_SCHEMA = "labeler.alignment/1"
 FORMATS = ("jsonl", "alignment", "mqm-tsv")
 LABEL_SETS = ("gold", "all")
+# Groups whose documents, paragraphs and alignment rows are read together: three statements per batch rather than
+# four per group (ten thousand statements were a tenth of the export's time, issue 8). Spans are still read group
+# by group: a batch's at once came slower (a larger working set), and memory holds one group's.
+GROUPS_PER_BATCH = 32
+# A gold export of fewer groups runs in one process even when more are allowed: forking and joining the parts
+# would cost more than they save.
+PARALLEL_MIN_GROUPS = 100
 
 
 # JSON text of a value as the standard encoder writes it, inside a record as on its own (records are trees built
@@ -57,8 +67,21 @@ class _Counts:
         self.values[name] += amount
 
 
+class ProjectFacts(NamedTuple):
+    """What a gold export needs of its project, read once (a worker process gets them as they are)."""
+    id: int
+    name: str
+    weights: dict  # the MQM weights
+
+
+class GroupKey(NamedTuple):
+    """A group as the gold export needs it (a Group, or a row of :data:`GROUP_KEYS`, does as well)."""
+    id: int
+    key: str
+
+
 def export(session: Session, project: Project, out: BinaryIO, format: str = "jsonl", labels: str = "gold",
-           group_key: str | None = None, user_id: int | None = None) -> ExportRecord:
+           group_key: str | None = None, user_id: int | None = None, workers: int = 1) -> ExportRecord:
     """Write the project's export to ``out`` and record it.
 
     :param format: ``jsonl`` (the gold dataset) or ``alignment`` (one line per alignment row).
@@ -66,6 +89,8 @@ def export(session: Session, project: Project, out: BinaryIO, format: str = "jso
         document and annotator).
     :param group_key: only this group.
     :param user_id: who exports (None from the command line).
+    :param workers: processes a large gold export may run in (from the command line only: see
+        :func:`labeler.export_parallel.parallel_gold_blocks` for what that asks of the caller).
     :returns: the ExportRecord, added to the session (the caller commits).
     :raises ExportError: on an unknown format, label set or group.
     """
@@ -75,30 +100,43 @@ def export(session: Session, project: Project, out: BinaryIO, format: str = "jso
         raise ExportError(f"unknown label set {labels!r}: use gold or all")
     groups = _groups(session, project, group_key)
     counts = _Counts()
+    facts = ProjectFacts(project.id, project.name, project.label_schema.get("mqm_weights", {}))
     if format == "mqm-tsv":
         from labeler.wmt import tsv_lines
 
-        lines = (line.encode("utf-8") for line in tsv_lines(session, project, groups, counts.values))
-    elif format == "jsonl":
-        lines = gold_lines(session, project, groups, labels, counts)
+        blocks = _counted((line.encode("utf-8") for line in tsv_lines(session, project, groups, counts.values)),
+                          counts)
+    elif format == "alignment":
+        blocks = _counted(((_encode(record) + "\n").encode("utf-8")
+                           for record in alignment_records(session, project, groups, counts)), counts)
+    elif workers > 1 and group_key is None and len(groups) >= PARALLEL_MIN_GROUPS and not (
+            session.new or session.dirty or session.deleted):
+        from labeler.export_parallel import parallel_gold_blocks
+
+        blocks = parallel_gold_blocks(session, facts, labels, counts, workers)
     else:
-        lines = ((_encode(record) + "\n").encode("utf-8")
-                 for record in alignment_records(session, project, groups, counts))
+        blocks = gold_lines(session.connection(), facts, groups, labels, counts)
     digest = hashlib.sha256()
-    for line in lines:
-        digest.update(line)
-        out.write(line)
-        counts.add("records")
+    for block in blocks:  # lines, or whole parts of the file from a parallel export
+        digest.update(block)
+        out.write(block)
     filters = {"group": group_key} if group_key else {}
     if format == "jsonl":
         filters["labels"] = labels
     if format == "mqm-tsv":
         counts.values["records"] -= 1  # the header line
-    record = ExportRecord(project_id=project.id, user_id=user_id, format=format, filters=filters,
+    record = ExportRecord(project_id=facts.id, user_id=user_id, format=format, filters=filters,
                           sha256=digest.hexdigest(), record_count=counts.values["records"], counts=counts.values)
     session.add(record)
     session.flush()
     return record
+
+
+def _counted(lines: Iterator[bytes], counts: _Counts) -> Iterator[bytes]:
+    """Count each line as a record (the gold writer counts its own: a parallel export yields whole parts)."""
+    for line in lines:
+        counts.add("records")
+        yield line
 
 
 def _groups(session: Session, project: Project, group_key: str | None) -> list[Group]:
@@ -111,14 +149,29 @@ def _groups(session: Session, project: Project, group_key: str | None) -> list[G
     return groups
 
 
+_GROUPS = Group.__table__.c
+# The project's groups in file order, as plain rows: what a parallel export reads again inside its snapshot.
+GROUP_KEYS = (sa_select(_GROUPS.id, _GROUPS.key).where(_GROUPS.project_id == bindparam("project_id"))
+              .order_by(_GROUPS.key))
+
+
+def _batches(groups: list[GroupKey]) -> Iterator[list[GroupKey]]:
+    iterator = iter(groups)
+    while batch := list(islice(iterator, GROUPS_PER_BATCH)):
+        yield batch
+
+
 @dataclass
 class _GroupData:
-    documents: list  # rows of _DOCUMENT_COLUMNS, in column order
-    segments: dict[int, list[tuple]]  # document id → (id, position, char_start, char_end), in order
-    row_of: dict[int, tuple[int, str]]  # segment id → (index, status) of the row it begins in
-    rows: list[tuple]  # (id, score, status, method), in order
-    members: dict[int, list[tuple[int, int, bool]]]  # row id → (document id, position, continued) of its paragraphs
-    continues_in: dict[int, list[int]]  # segment id → indices of the rows below its own that it goes on in
+    id: int
+    key: str
+    documents: list = field(default_factory=list)  # rows of _DOCUMENT_COLUMNS, in order
+    rows: list[tuple] = field(default_factory=list)  # (id, score, status, method), in order
+    # For the gold records: document id → its paragraphs, in order: [position, char_start, char_end, index and
+    # status of the row it begins in, indices of the rows below it that it goes on in].
+    paragraphs: dict[int, list[list]] = field(default_factory=lambda: defaultdict(list))
+    # For the alignment: row id → (document id, position, continued) of its paragraphs
+    members: dict[int, list[tuple[int, int, bool]]] = field(default_factory=lambda: defaultdict(list))
 
 
 # The export reads plain column tuples, never ORM objects: building one object per span cost more than the
@@ -128,36 +181,49 @@ _SEGMENTS = Segment.__table__.c
 _ROWS = AlignmentRow.__table__.c
 _MEMBERS = AlignmentMember.__table__.c
 _SPANS = Annotation.__table__.c
-_DOCUMENT_COLUMNS = (_DOCUMENTS.id, _DOCUMENTS.origin, _DOCUMENTS.lang, _DOCUMENTS.role, _DOCUMENTS.title,
-                     _DOCUMENTS.text, _DOCUMENTS.text_sha256)
+_DOCUMENT_COLUMNS = (_DOCUMENTS.id, _DOCUMENTS.group_id, _DOCUMENTS.origin, _DOCUMENTS.lang, _DOCUMENTS.role,
+                     _DOCUMENTS.title, _DOCUMENTS.text, _DOCUMENTS.text_sha256)
 # Positions in a span tuple, in the order of _SPAN_COLUMNS.
-ID, DOCUMENT, START, END, SURFACE, LAYER, LABEL, ATTRS, CONCEPT, COUNTERPART, ANNOTATOR, DECIDED_BY, DECISION, \
-    SOURCE_ANNOTATORS = range(14)
+ID, DOCUMENT, START, END, SURFACE, LAYER, LABEL, ATTRS, CONCEPT, COUNTERPART, ANNOTATOR, DECIDER, \
+    SOURCE_ANNOTATORS = range(13)
+UNANIMOUS = -1  # the DECIDER of a gold span the annotators agreed on; else the id of the reviewer who decided
 # The JSON columns are read as their text, on PostgreSQL too (psycopg would parse them), and parsed and encoded
-# through caches keyed by that text: most spans share a few attribute sets.
+# through caches keyed by that text: most spans share a few attribute sets. Fetching the rows is a third of the
+# export's time, and each column adds to it: who decided comes as one small number, not an id and a string.
 _SPAN_COLUMNS = (_SPANS.id, _SPANS.document_id, _SPANS.char_start, _SPANS.char_end, _SPANS.surface, _SPANS.layer,
                  _SPANS.label, cast(_SPANS.attrs, Text), _SPANS.concept_id, _SPANS.counterpart_id,
-                 _SPANS.annotator_id, _SPANS.decided_by_id, _SPANS.decision, cast(_SPANS.source_annotators, Text))
+                 _SPANS.annotator_id,
+                 case((_SPANS.decision == "unanimous", literal(UNANIMOUS)), else_=_SPANS.decided_by_id),
+                 cast(_SPANS.source_annotators, Text))
 _OFFSETS = itemgetter(START, END)
 _SAME_PLACE = itemgetter(START, END, LAYER, LABEL)
 _PLACE = itemgetter(DOCUMENT, START, END, LAYER, LABEL)
 _OWNER = itemgetter(DOCUMENT, ANNOTATOR)
 
-# Built once: each group runs the same five statements.
-_GROUP_DOCUMENTS = (sa_select(*_DOCUMENT_COLUMNS)
-                    .where(_DOCUMENTS.group_id == bindparam("group_id"),
+# Built once: each batch of groups runs the same three statements, and each group one more for its spans. The
+# batch's documents are selected again inside the statements that need them, not passed as a list of ids.
+_CURRENT_DOCUMENTS = (sa_select(_DOCUMENTS.id)
+                      .where(_DOCUMENTS.group_id.in_(bindparam("group_ids", expanding=True)),
+                             _DOCUMENTS.superseded == False))  # noqa: E712 (SQL, not Python)
+_BATCH_DOCUMENTS = (sa_select(*_DOCUMENT_COLUMNS)
+                    .where(_DOCUMENTS.group_id.in_(bindparam("group_ids", expanding=True)),
                            _DOCUMENTS.superseded == False)  # noqa: E712 (SQL, not Python)
-                    .order_by(_DOCUMENTS.position, _DOCUMENTS.id))
-_GROUP_SEGMENTS = (sa_select(_SEGMENTS.id, _SEGMENTS.document_id, _SEGMENTS.position, _SEGMENTS.char_start,
-                             _SEGMENTS.char_end)
-                   .where(_SEGMENTS.document_id.in_(bindparam("document_ids", expanding=True)))
-                   .order_by(_SEGMENTS.document_id, _SEGMENTS.position))
-_GROUP_ROWS = (sa_select(_ROWS.id, _ROWS.score, _ROWS.status, _ROWS.method)
-               .where(_ROWS.group_id == bindparam("group_id")).order_by(_ROWS.position))
-_GROUP_MEMBERS = (sa_select(_MEMBERS.row_id, _SEGMENTS.id, _SEGMENTS.document_id, _SEGMENTS.position,
-                             _MEMBERS.continued)
+                    .order_by(_DOCUMENTS.group_id, _DOCUMENTS.position, _DOCUMENTS.id))
+# Each paragraph with the rows it is in (none, the one it begins in, those it goes on in): one row per membership.
+_BATCH_PARAGRAPHS = (sa_select(_SEGMENTS.id, _SEGMENTS.document_id, _SEGMENTS.position, _SEGMENTS.char_start,
+                               _SEGMENTS.char_end, _MEMBERS.row_id, _MEMBERS.continued)
+                     .select_from(Segment.__table__.outerjoin(AlignmentMember.__table__,
+                                                              _MEMBERS.segment_id == _SEGMENTS.id))
+                     .where(_SEGMENTS.document_id.in_(_CURRENT_DOCUMENTS))
+                     .order_by(_SEGMENTS.document_id, _SEGMENTS.position))
+_BATCH_ROWS = (sa_select(_ROWS.id, _ROWS.group_id, _ROWS.score, _ROWS.status, _ROWS.method)
+               .where(_ROWS.group_id.in_(bindparam("group_ids", expanding=True)))
+               .order_by(_ROWS.group_id, _ROWS.position))
+_BATCH_MEMBERS = (sa_select(_MEMBERS.row_id, _SEGMENTS.id, _SEGMENTS.document_id, _SEGMENTS.position,
+                            _MEMBERS.continued)
+                  .join(AlignmentRow.__table__, _ROWS.id == _MEMBERS.row_id)
                   .join(Segment.__table__, _SEGMENTS.id == _MEMBERS.segment_id)
-                  .where(_MEMBERS.row_id.in_(bindparam("row_ids", expanding=True)))
+                  .where(_ROWS.group_id.in_(bindparam("group_ids", expanding=True)))
                   .order_by(_SEGMENTS.document_id, _SEGMENTS.position))
 # In the order of the index that finds them, which the database returns without sorting: ready to bucket.
 _GROUP_SPANS = (sa_select(*_SPAN_COLUMNS)
@@ -177,46 +243,74 @@ def _attrs_order(text: str) -> str:
     return json.dumps(_parsed(text), sort_keys=True)
 
 
-def _load_group(connection: Connection, group: Group) -> _GroupData:
-    documents = connection.execute(_GROUP_DOCUMENTS, {"group_id": group.id}).all()
-    ids = [document.id for document in documents]
-    segments: dict[int, list[tuple]] = defaultdict(list)
-    for segment_id, document_id, position, char_start, char_end in connection.execute(
-            _GROUP_SEGMENTS, {"document_ids": ids}).all():
-        segments[document_id].append((segment_id, position, char_start, char_end))
-    rows = [tuple(row) for row in connection.execute(_GROUP_ROWS, {"group_id": group.id}).all()]
-    index = {row[0]: (position, row[2]) for position, row in enumerate(rows)}
-    row_of, members, continues_in = {}, defaultdict(list), defaultdict(list)
-    for row_id, segment_id, document_id, position, continued in connection.execute(
-            _GROUP_MEMBERS, {"row_ids": list(index)}).all():
-        if document_id in segments:
+def _load_batch(connection: Connection, groups: list[GroupKey], paragraphs: bool = True) -> list[_GroupData]:
+    """Read a batch of groups: their current documents and alignment rows, and either their paragraphs (for the
+    gold records) or each row's paragraphs (for the alignment); not their spans.
+
+    :returns: each group's data, in the order of ``groups``.
+    """
+    ids = {"group_ids": [group.id for group in groups]}
+    data = {group.id: _GroupData(group.id, group.key) for group in groups}
+    group_of: dict[int, _GroupData] = {}  # document id → its group's data
+    for document in connection.execute(_BATCH_DOCUMENTS, ids).all():
+        group = group_of[document.id] = data[document.group_id]
+        group.documents.append(document)
+    index: dict[int, tuple[int, str]] = {}  # row id → (its index in its group, status)
+    for row_id, group_id, score, status, method in connection.execute(_BATCH_ROWS, ids).all():
+        rows = data[group_id].rows
+        index[row_id] = (len(rows), status)
+        rows.append((row_id, score, status, method))
+    if paragraphs:
+        _read_paragraphs(connection, ids, group_of, index)
+        return list(data.values())
+    for row_id, segment_id, document_id, position, continued in connection.execute(_BATCH_MEMBERS, ids).all():
+        group = group_of.get(document_id)
+        if group is not None:  # a paragraph of a current document
+            group.members[row_id].append((document_id, position, bool(continued)))
+    return list(data.values())
+
+
+def _read_paragraphs(connection: Connection, ids: dict, group_of: dict[int, _GroupData],
+                     index: dict[int, tuple[int, str]]) -> None:
+    """Add each document's paragraphs, with the rows they are in, to its group's data."""
+    previous, paragraph = None, []
+    for segment_id, document_id, position, char_start, char_end, row_id, continued in connection.execute(
+            _BATCH_PARAGRAPHS, ids).all():
+        if segment_id != previous:
+            previous, paragraph = segment_id, [position, char_start, char_end, None, None, []]
+            group_of[document_id].paragraphs[document_id].append(paragraph)
+        if row_id in index:
+            row, status = index[row_id]
             if continued:
-                continues_in[segment_id].append(index[row_id][0])
+                paragraph[5].append(row)
             else:
-                row_of[segment_id] = index[row_id]
-            members[row_id].append((document_id, position, bool(continued)))
-    for later in continues_in.values():
-        later.sort()
-    return _GroupData(documents, segments, row_of, rows, members, continues_in)
+                paragraph[3], paragraph[4] = row, status
 
 
-def gold_lines(session: Session, project: Project, groups: list[Group], labels: str,
+def _loaded(connection: Connection, groups: list[GroupKey], paragraphs: bool = True) -> Iterator[_GroupData]:
+    """Each group's data, read a batch at a time (see :func:`_load_batch`)."""
+    for batch in _batches(groups):
+        yield from _load_batch(connection, batch, paragraphs)
+
+
+def gold_lines(connection: Connection, project: ProjectFacts, groups: list[GroupKey], labels: str,
                counts: _Counts) -> Iterator[bytes]:
     """Yield one ``labeler.gold/1`` record per document (per document and annotator with ``labels="all"``), as a
-    line of UTF-8 JSON."""
-    usernames = dict(session.exec(select(User.id, User.username)).all())
+    line of UTF-8 JSON, and count them.
+
+    :param connection: where to read: the session's, or a worker's own (on the snapshot of a parallel export).
+    :param groups: the groups to export, in file order.
+    """
+    # The statements run on a connection (the session's transaction): through the session, each cost a tenth of a
+    # millisecond more, ten thousand times for ten thousand documents.
+    usernames = dict(connection.execute(sa_select(User.id, User.username)).all())
     concepts = {concept_id: (number, {"id": f"c{number}", "kind": kind, "name": name, "kb_id": kb_id})
-                for number, (concept_id, kind, name, kb_id) in enumerate(session.exec(
-                    select(Concept.id, Concept.kind, Concept.name, Concept.kb_id)
+                for number, (concept_id, kind, name, kb_id) in enumerate(connection.execute(
+                    sa_select(Concept.id, Concept.kind, Concept.name, Concept.kb_id)
                     .where(Concept.project_id == project.id)
                     .order_by(Concept.kind, Concept.name, Concept.kb_id, Concept.id)), start=1)}
-    writer = _GoldWriter(project, usernames, concepts, project.label_schema.get("mqm_weights", {}), counts,
-                         with_annotator=labels == "all")
-    # The statements run on the session's connection (its transaction): through the session, each cost a tenth
-    # of a millisecond more, ten thousand times for ten thousand documents.
-    connection = session.connection()
-    for group in groups:
-        data = _load_group(connection, group)
+    writer = _GoldWriter(project, usernames, concepts, counts, with_annotator=labels == "all")
+    for data in _loaded(connection, groups):
         # One group's spans at a time, bucketed by annotator (None: the gold set) and document.
         by_identity: dict[int | None, dict[int, list[tuple]]] = defaultdict(dict)
         for (document_id, identity), spans in groupby(
@@ -235,7 +329,7 @@ def gold_lines(session: Session, project: Project, groups: list[Group], labels: 
                 for spans in own.values():
                     for span in spans:
                         agreeing[_PLACE(span)].append(name)
-        documents = [writer.document(group, document, _paragraphs(data, document.id))
+        documents = [writer.document(data, document, _paragraphs(data, document.id))
                      for document in data.documents]
         origin = {document.id: document.origin for document in data.documents}
         for identity in identities:
@@ -246,14 +340,14 @@ def gold_lines(session: Session, project: Project, groups: list[Group], labels: 
                 yield writer.record(document, ordered.get(document.id, []), references, agreeing, identity)
 
 
-def _paragraphs(data: _GroupData, document_id: int) -> list[dict]:
-    """A document's paragraphs as its gold record lists them: id, offsets, the alignment row they begin in and
-    the rows below it they go on in."""
-    no_row = (None, None)
-    return [{"id": f"p{position}", "char_start": char_start, "char_end": char_end,
-             "row": data.row_of.get(segment_id, no_row)[0], "row_status": data.row_of.get(segment_id, no_row)[1],
-             "continues_in": data.continues_in.get(segment_id, [])}
-            for segment_id, position, char_start, char_end in data.segments.get(document_id, [])]
+def _paragraphs(data: _GroupData, document_id: int) -> str:
+    """A document's paragraphs as its gold record lists them, as JSON: id, offsets, the alignment row they begin in
+    and the rows below it they go on in."""
+    return "[" + ",".join(
+        f'{{"id":"p{position}","char_start":{char_start},"char_end":{char_end},'
+        f'"row":{"null" if row is None else row},"row_status":{"null" if status is None else _string(status)},'
+        f'"continues_in":[{",".join(map(str, sorted(later))) if later else ""}]}}'
+        for position, char_start, char_end, row, status, later in data.paragraphs.get(document_id, ())) + "]"
 
 
 def _reading_order(spans: list[tuple]) -> list[tuple]:
@@ -302,18 +396,18 @@ class _GoldWriter:
     export's time (issue 8). Values that repeat (labels, users, concepts, attribute sets) are encoded once.
     """
 
-    def __init__(self, project: Project, usernames: dict[int, str], concepts: dict[int, tuple[int, dict]],
-                 weights: dict, counts: _Counts, with_annotator: bool):
+    def __init__(self, project: ProjectFacts, usernames: dict[int, str], concepts: dict[int, tuple[int, dict]],
+                 counts: _Counts, with_annotator: bool):
         self.project = _encode(project.name)
         self.usernames = usernames
         self.concepts = concepts
         self.concept_ids = {concept_id: _encode(concept["id"]) for concept_id, (_, concept) in concepts.items()}
         self.concept_records = {concept_id: _encode(concept) for concept_id, (_, concept) in concepts.items()}
-        self.weights = weights
+        self.weights = project.weights
         self.counts = counts.values
         self.with_annotator = with_annotator
 
-    def document(self, group: Group, document, paragraphs: list[dict]) -> _Document:
+    def document(self, group: GroupKey, document, paragraphs: str) -> _Document:
         """Encode what every record of ``document`` (a row of _DOCUMENT_COLUMNS) holds besides its labels."""
         opening = (f'{{"schema":{_encode(GOLD_SCHEMA)},"project":{self.project},"group":{_encode(group.key)},'
                    f'"doc_id":{_encode(document.origin)},"lang":{_encode(document.lang)},'
@@ -322,7 +416,7 @@ class _GoldWriter:
         # code point compared) at fifty times its speed. Numbers never go through it: it writes 1e-05 as 0.00001.
         body = b''.join((b'"text":', orjson.dumps(document.text), (
             f',"text_sha256":{_encode(document.text_sha256)},"offset_unit":"codepoint",'
-            f'"paragraphs":{_encode(paragraphs)}').encode("utf-8")))
+            f'"paragraphs":{paragraphs}').encode("utf-8")))
         return _Document(document.id, opening, body, mqm.document_words(document.text, document.text_sha256))
 
     def record(self, document: _Document, spans: list[tuple], references: dict[int, str],
@@ -344,11 +438,11 @@ class _GoldWriter:
             own = f'"annotators":{_encode([usernames.get(identity, "")])},"decided_by":null}}'
         for number, span in enumerate(spans, start=1):
             (_, _, char_start, char_end, surface, layer, label, attrs, concept_id, counterpart_id, annotator_id,
-             decided_by_id, decision, source_annotators) = span
+             decider, source_annotators) = span
             if annotator_id is None:
                 names = agreeing.get(place(span)) if agreeing else None
                 closing = gold_closing(tuple(names) if names else None, source_annotators,
-                                       "unanimous" if decision == "unanimous" else usernames.get(decided_by_id))
+                                       "unanimous" if decider == UNANIMOUS else usernames.get(decider))
             else:
                 closing = own
             if layer == "error":
@@ -376,6 +470,7 @@ class _GoldWriter:
         values["claims"] += len(claims)
         values["errors"] += len(errors)
         values["documents"] += 1
+        values["records"] += 1
         values["concepts"] += len(used_concepts)
         score = mqm.score(graded, document.words, self.weights)
         annotator = f',"annotator":{_encode(usernames.get(identity) if identity else None)}' \
@@ -415,11 +510,10 @@ def _error_attrs(attrs: str) -> tuple:
     return severity, _encode(severity), _encode(dict(sorted(others.items())))
 
 
-def alignment_records(session: Session, project: Project, groups: list[Group], counts: _Counts) -> Iterator[dict]:
+def alignment_records(session: Session, project: Project, groups: list[GroupKey], counts: _Counts) -> Iterator[dict]:
     """Yield one ``labeler.alignment/1`` record per alignment row: member paragraph ids per document."""
     connection = session.connection()
-    for group in groups:
-        data = _load_group(connection, group)
+    for data in _loaded(connection, groups, paragraphs=False):
         origin = {document.id: document.origin for document in data.documents}
         for position, (row_id, score, status, method) in enumerate(data.rows):
             members = {document.origin: [] for document in data.documents}
@@ -429,5 +523,5 @@ def alignment_records(session: Session, project: Project, groups: list[Group], c
                 if goes_on:
                     continued[origin[document_id]].append(f"p{paragraph}")
             counts.add("rows")
-            yield {"schema": ALIGNMENT_SCHEMA, "project": project.name, "group": group.key, "row": position,
+            yield {"schema": ALIGNMENT_SCHEMA, "project": project.name, "group": data.key, "row": position,
                    "members": members, "continued": continued, "score": score, "status": status, "method": method}

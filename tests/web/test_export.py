@@ -273,7 +273,7 @@ def test_cli_leaves_no_partial_file_when_an_export_fails_midway(database_url, se
     # Only an ExportError used to remove the .partial file: any other failure left half an export behind.
     import labeler.export
 
-    def failing(session, project, out, *args):
+    def failing(session, project, out, *args, **options):
         out.write(b'{"schema":"labeler.gold/1"')
         raise RuntimeError("the disk went away")
     monkeypatch.setattr(labeler.export, "export", failing)

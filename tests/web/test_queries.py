@@ -176,18 +176,26 @@ def test_editing_and_deleting_a_span_run_as_many_queries_in_a_large_group_as_in_
 
 
 @pytest.mark.parametrize("what", ["gold", "all", "alignment"])
-def test_an_export_runs_a_fixed_number_of_queries_per_group_whatever_the_number_of_spans(app, auth, corpus, what):
-    # The export streams group by group (memory holds one group), so it reads each group on its own: a fixed
-    # number of queries per group, none per document, paragraph or span.
+def test_an_export_runs_a_fixed_number_of_queries_per_group_whatever_the_number_of_spans(app, auth, corpus, what,
+                                                                                        monkeypatch):
+    # The export streams a batch of groups at a time (memory holds one batch's documents and one group's spans):
+    # a fixed number of queries per batch (documents, paragraphs, alignment) and per group (its spans), none per
+    # document, paragraph or span.
+    import labeler.export
+
     auth.login("rev_user")
     one, _ = export(app, auth, corpus["one"], what)
     few, _ = export(app, auth, corpus["few"], what)
     three, _ = export(app, auth, corpus["three"], what)
     many, _ = export(app, auth, corpus["many"], what)  # two groups too, with 600 spans and 10× the paragraphs
-    per_group = few - one
-    assert 0 < per_group <= EXPORT_MAX_PER_GROUP, per_group
+    per_group = few - one  # all in one batch: the spans of each group (none for the alignment)
+    assert per_group == (0 if what == "alignment" else 1), per_group
     assert three - few == per_group
     assert many == few, (few, many)
+    monkeypatch.setattr(labeler.export, "GROUPS_PER_BATCH", 1)
+    alone = export(app, auth, corpus["few"], what)[0] - export(app, auth, corpus["one"], what)[0]
+    assert per_group < alone <= EXPORT_MAX_PER_GROUP, alone  # a batch per group
+    assert export(app, auth, corpus["three"], what)[0] - export(app, auth, corpus["few"], what)[0] == alone
 
 
 def _scanned_tables(connection, statement: str, parameters) -> set[str]:
