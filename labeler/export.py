@@ -23,7 +23,7 @@ from functools import lru_cache
 from itertools import groupby, islice
 from json.encoder import encode_basestring
 from operator import itemgetter
-from typing import BinaryIO, Iterator, NamedTuple
+from typing import BinaryIO, Callable, Iterator, NamedTuple
 
 import orjson
 from sqlalchemy import Connection, Text, bindparam, case, cast, literal
@@ -115,7 +115,7 @@ def export(session: Session, project: Project, out: BinaryIO, format: str = "jso
 
         blocks = parallel_gold_blocks(session, facts, labels, counts, workers)
     else:
-        blocks = gold_lines(session.connection(), facts, groups, labels, counts)
+        blocks = _in_snapshot(session, lambda connection: gold_lines(connection, facts, groups, labels, counts))
     digest = hashlib.sha256()
     for block in blocks:  # lines, or whole parts of the file from a parallel export
         digest.update(block)
@@ -130,6 +130,30 @@ def export(session: Session, project: Project, out: BinaryIO, format: str = "jso
     session.add(record)
     session.flush()
     return record
+
+
+def begin_snapshot(connection: Connection) -> None:
+    """Begin a read transaction on ``connection`` that sees one state of the database until it ends, whatever
+    commits meanwhile (a gold export reads for seconds while annotators save)."""
+    if connection.dialect.name == "sqlite":
+        # The driver begins a transaction only before a write: begin it here, and read a row, which is what
+        # fixes the state a WAL reader sees until it ends.
+        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("SELECT id FROM project LIMIT 1").all()
+    else:
+        connection.execution_options(isolation_level="REPEATABLE READ")
+
+
+def _in_snapshot(session: Session, lines: Callable[[Connection], Iterator[bytes]]) -> Iterator[bytes]:
+    """The lines, read on a connection of their own in one snapshot (``begin_snapshot``); the session, which
+    records the export, goes on in its own transaction (on SQLite, a reader that then wrote would be refused
+    once another writer had committed)."""
+    with session.get_bind().connect() as connection:
+        begin_snapshot(connection)
+        try:
+            yield from lines(connection)
+        finally:
+            connection.rollback()
 
 
 def _counted(lines: Iterator[bytes], counts: _Counts) -> Iterator[bytes]:

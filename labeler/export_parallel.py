@@ -30,7 +30,7 @@ from typing import Iterator
 from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
-from labeler.export import GROUP_KEYS, GroupKey, ProjectFacts, _Counts, gold_lines
+from labeler.export import GROUP_KEYS, GroupKey, ProjectFacts, _Counts, begin_snapshot, gold_lines
 
 CHUNK_BYTES = 1 << 20  # a worker's part is appended this much at a time
 
@@ -98,7 +98,7 @@ class _Snapshot:
         if connection.dialect.name == "sqlite":
             lock = connection.engine.connect()
             lock.exec_driver_sql("BEGIN IMMEDIATE")
-            _begin_sqlite_read(connection)
+            begin_snapshot(connection)
             return cls(None, lock)
         if connection.dialect.name == "postgresql":
             connection.execution_options(isolation_level="REPEATABLE READ")
@@ -114,17 +114,10 @@ class _Snapshot:
             self.lock = None
 
 
-def _begin_sqlite_read(connection: Connection) -> None:
-    # The driver begins a transaction only before a write: begin it here, and read a row, which is what fixes
-    # the state a WAL reader sees until it ends.
-    connection.exec_driver_sql("BEGIN")
-    connection.exec_driver_sql("SELECT id FROM project LIMIT 1").all()
-
-
 def _join_snapshot(connection: Connection, token: str | None) -> None:
     """Begin a worker's read transaction on the snapshot this process took."""
     if connection.dialect.name == "sqlite":
-        _begin_sqlite_read(connection)
+        begin_snapshot(connection)
     else:
         connection.execution_options(isolation_level="REPEATABLE READ")
         connection.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{token}'")

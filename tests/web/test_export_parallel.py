@@ -122,6 +122,32 @@ def test_the_workers_read_the_snapshot_of_the_moment_they_started(session, proje
     assert after != before and b'"label":"MISC"' in after
 
 
+def test_one_process_reads_one_snapshot_too(session, project, engine, monkeypatch):
+    # The export in one process (the web page's, a small one) read each statement on the state of its moment: a
+    # span saved while it ran was in the file, its group's other records not re-read, and the file half of each.
+    before, _ = exported(session, project)
+    real = labeler.export._loaded
+    late = next(document for document in session.exec(select(Document).join(Group).where(Group.key == "g6")))
+
+    def saving_after_the_first_group(*args):
+        for number, data in enumerate(real(*args)):
+            if number == 1:
+                other = make_engine(engine.url.render_as_string(hide_password=False))
+                with Session(other) as writer:
+                    segment_id = writer.exec(select(Segment.id).where(Segment.document_id == late.id)).first()
+                    writer.add(Annotation(document_id=late.id, segment_id=segment_id, char_start=0, char_end=2,
+                                          surface=late.text[:2], layer="entity", label="MISC"))
+                    writer.commit()
+                other.dispose()
+            yield data
+
+    monkeypatch.setattr(labeler.export, "_loaded", saving_after_the_first_group)
+    during, record = exported(session, project)
+    assert during == before and record.id is not None
+    monkeypatch.setattr(labeler.export, "_loaded", real)
+    assert b'"label":"MISC"' in exported(session, project)[0]
+
+
 def test_a_failing_worker_fails_the_export_and_leaves_nothing_behind(session, project, parallel, monkeypatch,
                                                                      tmp_path):
     parent, real = os.getpid(), labeler.export_parallel.gold_lines
