@@ -12,6 +12,8 @@ sits alone in a row of its own otherwise.
 
 import math
 from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import add, gt, sub
 from typing import Sequence
 
 from labeler.text.anchors import anchor_set
@@ -88,15 +90,50 @@ def align_pair(pivot: _Doc, other: _Doc) -> list[tuple[tuple[int, ...], tuple[in
     if n == 0 or m == 0:
         return [((i,), (), 0.0) for i in range(n)] + [((), (j,), 0.0) for j in range(m)]
     ratio = (sum(other.lengths) / sum(pivot.lengths)) or 1.0
-    beads = _align_pair(pivot, other, ratio)
+    shared_rows = _SharedAnchors(pivot.anchors, other.anchors)  # for both passes
+    beads = _align_pair(pivot, other, ratio, shared_rows)
     matched_a = sum(pivot.lengths[x] for a, b, _ in beads if a and b for x in a)
     matched_b = sum(other.lengths[y] for a, b, _ in beads if a and b for y in b)
     if matched_a and matched_b and abs(matched_b / matched_a / ratio - 1) > RATIO_DRIFT:
-        beads = _align_pair(pivot, other, matched_b / matched_a)
+        beads = _align_pair(pivot, other, matched_b / matched_a, shared_rows)
     return beads
 
 
-def _align_pair(pivot: _Doc, other: _Doc, ratio: float) -> list[tuple[tuple[int, ...], tuple[int, ...], float]]:
+class _SharedAnchors:
+    """How many anchors each pivot paragraph shares with each paragraph of the other document, as asked.
+
+    Each pivot paragraph is asked about twice (rows i+1 and i+2 of the alignment, over about the same band of the
+    other document), and again when the documents are aligned a second time: what was counted is kept.
+    """
+
+    def __init__(self, anchors_a: list[set[str]], anchors_b: list[set[str]]):
+        self.anchors_a, self.anchors_b = anchors_a, anchors_b
+        self.rows: dict[int, tuple[int, list[int]]] = {}  # x → (first y counted, counts from it on)
+
+    def get(self, x: int, base: int, high: int) -> list[int]:
+        """``len(anchors_a[x] & anchors_b[y])`` for y in ``base..high-1``."""
+        start, counts = self.rows.get(x, (base, []))
+        if base < start:
+            start, counts = base, []
+        end = start + len(counts)
+        if high > end:
+            own, anchors_b = self.anchors_a[x], self.anchors_b
+            counts += [len(own & anchors_b[y]) if own and anchors_b[y] else 0 for y in range(end, high)]
+            self.rows[x] = (start, counts)
+        return counts[base - start:high - start]
+
+
+# A cell's way in (``back``): the bead that ends there, from which the cell it starts in follows.
+_GAP_A, _GAP_B, _ONE_ONE, _TWO_ONE = (1, 0), (0, 1), (1, 1), (2, 1)
+_MATCH_BEADS = [(bead, da, db, prior) for bead, prior in BEAD_COST.items() for da, db in [bead] if da and db]
+assert _MATCH_BEADS[0][0] == _ONE_ONE and _MATCH_BEADS[1][0] == _TWO_ONE  # the 1-1 beads come first
+_NO_SHARED_REWARD = ANCHOR_WEIGHT * (0.0 - ANCHOR_EXPECTED)
+# Far more than the rounding errors of costs (a few units in the last place of at most some 10^6).
+_MARGIN = 1e-6
+
+
+def _align_pair(pivot: _Doc, other: _Doc, ratio: float,
+                shared_rows: "_SharedAnchors") -> list[tuple[tuple[int, ...], tuple[int, ...], float]]:
     n, m = len(pivot.paragraphs), len(other.paragraphs)
     band = MIN_BAND
     # Prefix sums: any bead's length and anchor count in O(1).
@@ -109,7 +146,6 @@ def _align_pair(pivot: _Doc, other: _Doc, ratio: float) -> list[tuple[tuple[int,
     length_to = {db: [0] * db + [length_b[j] - length_b[j - db] for j in range(db, m + 1)] for db in (1, 2)}
     scaled_to = {db: [length / ratio for length in lengths] for db, lengths in length_to.items()}
     size_to = {db: [0] * db + [size_b[j] - size_b[j - db] for j in range(db, m + 1)] for db in (1, 2)}
-    match_beads = [(da, db, prior) for (da, db), prior in BEAD_COST.items() if da and db]
     gap = BEAD_COST[(1, 0)]
     erfc, log, sqrt = math.erfc, math.log, math.sqrt
     sqrt_variance, root2 = sqrt(VARIANCE), sqrt(2)
@@ -140,22 +176,32 @@ def _align_pair(pivot: _Doc, other: _Doc, ratio: float) -> list[tuple[tuple[int,
         entry, entry_from = [inf] * width, [None] * width
         if i:
             above_low, above_high = bounds[i - 1]
-            above = cost[i - 1]
-            for j in range(max(low, above_low), min(high, above_high) + 1):
+            start, end = max(low, above_low), min(high, above_high) + 1
+            if start < end:
                 # 1-0: a pivot paragraph with nothing in the other document.
-                entry[j - low], entry_from[j - low] = above[j - above_low] + gap, (i - 1, j)
+                above = cost[i - 1]
+                entry[start - low:end - low] = [value + gap for value in above[start - above_low:end - above_low]]
+                entry_from[start - low:end - low] = [_GAP_A] * (end - start)
             # Anchors shared by pivot paragraph i-1 (and i-2, summed) with each paragraph y >= base of the other.
             base = max(0, low - 2)
-            shared = [[len(anchors_a[x] & anchors_b[y]) if anchors_a[x] and anchors_b[y] else 0
-                       for y in range(base, high)] for x in range(i - 1, max(i - 3, -1), -1)]
+            shared = [shared_rows.get(x, base, high) for x in range(i - 1, max(i - 3, -1), -1)]
             if len(shared) == 2:
-                shared[1] = [one + two for one, two in zip(shared[0], shared[1])]
-        for da, db, prior in match_beads:
+                shared[1] = list(map(add, shared[0], shared[1]))
+        # What a bead must beat to win a cell: its cost so far, and once the 1-1 beads are in, also what 0-1 steps
+        # from the cells to its left would give it. Those steps come last and win ties, so a bead that does not
+        # beat that cannot win the cell: skipping it early leaves every cell's cost and way in as they were.
+        limit = entry
+        for bead, da, db, prior in _MATCH_BEADS:
             if i < da:
                 continue
+            if bead == _TWO_ONE:
+                limit = _with_gaps(entry, gap)
             pi = i - da
             previous_costs = cost[pi]
             p_low, p_high = bounds[pi]
+            first, last = max(low, p_low + db), min(high, p_high + db)
+            if first > last:
+                continue
             la = length_a[i] - length_a[pi]
             la_ratio = la * ratio
             size_pivot = size_a[i] - size_a[pi]
@@ -163,12 +209,22 @@ def _align_pair(pivot: _Doc, other: _Doc, ratio: float) -> list[tuple[tuple[int,
             # overlap[j - 1 - base]: the anchors this bead's paragraphs share, summed over their pairs.
             overlap = shared[da - 1]
             if db == 2:
-                overlap = overlap[:1] + [one + two for one, two in zip(overlap, overlap[1:])]
-            for j in range(max(low, p_low + db), min(high, p_high + db) + 1):
+                overlap = overlap[:1] + list(map(add, overlap, overlap[1:]))
+            cells = range(first, last + 1)
+            if bead != _ONE_ONE:
+                # The beads 2-1, 1-2 and 2-2 seldom win. A test in C says whether any of the row's might with the
+                # reward of a bead that shares no anchor (the most it gets then), with a margin far above the
+                # rounding of costs; when none can, only those that share anchors are tried.
+                usual = _NO_SHARED_REWARD if size_pivot else 0.0
+                if not any(map(gt, map(sub, limit[first - low:last - low + 1],
+                                       previous_costs[first - db - p_low:last - db - p_low + 1]),
+                               repeat(prior - usual - _MARGIN))):
+                    cells = compress(cells, overlap[first - 1 - base:last - base])
+            for j in cells:
                 previous = previous_costs[j - db - p_low]
                 if previous == inf:
                     continue
-                best = entry[j - low]
+                best = limit[j - low]
                 step = previous + prior
                 sizes = size_pivot + sizes_to[j]
                 if sizes:
@@ -180,24 +236,32 @@ def _align_pair(pivot: _Doc, other: _Doc, ratio: float) -> list[tuple[tuple[int,
                 elif step >= best:
                     continue
                 delta = (lengths_to[j] - la_ratio) / (sqrt((la + scaled[j]) / 2) * sqrt_variance)
-                step = step - log(max(erfc(abs(delta) / root2), 1e-12))
+                probability = erfc((delta if delta >= 0 else -delta) / root2)
+                step = step - log(probability if probability > 1e-12 else 1e-12)
                 if sizes:
                     step -= reward
-                if step < best:
-                    entry[j - low], entry_from[j - low] = step, (pi, j - db)
+                k = j - low
+                if step < entry[k]:
+                    entry[k], entry_from[k] = step, bead
+                    if step < limit[k]:
+                        limit[k] = step
         if i == 0:
             entry[0] = 0.0
-        for j in range(max(low, 1) if i == 0 else low + 1, high + 1):
-            # 0-1: a paragraph of the other document with nothing in the pivot; first when costs are equal.
-            left = entry[j - 1 - low] + gap
-            if left < inf and left <= entry[j - low]:
-                entry[j - low], entry_from[j - low] = left, (i, j - 1)
+        # 0-1: a paragraph of the other document with nothing in the pivot; first when costs are equal.
+        left = entry[0 if i else max(low, 1) - 1 - low] + gap
+        for k in range(1 if i else max(low, 1) - low, width):
+            here = entry[k]
+            if left <= here and left < inf:
+                entry[k], entry_from[k] = left, _GAP_B
+                here = left
+            left = here + gap
         cost.append(entry)
         back.append(entry_from)
     result = []
     i, j = n, m
     while (i, j) != (0, 0):
-        pi, pj = back[i][j - bounds[i][0]]
+        da, db = back[i][j - bounds[i][0]]
+        pi, pj = i - da, j - db
         a, b = tuple(range(pi, i)), tuple(range(pj, j))
         similarity = 0.0
         if a and b:
@@ -211,6 +275,19 @@ def _align_pair(pivot: _Doc, other: _Doc, ratio: float) -> list[tuple[tuple[int,
         i, j = pi, pj
     result.reverse()
     return result
+
+
+def _with_gaps(costs: list[float], gap: float) -> list[float]:
+    """Each cell's cost, or less when 0-1 steps (each costing ``gap``) from a cell to its left make it less.
+
+    No cell of the row can end cheaper than this once its 0-1 steps are taken, whatever else reaches it.
+    """
+    out = costs[:]
+    for k in range(1, len(out)):
+        left = out[k - 1] + gap
+        if left < out[k]:
+            out[k] = left
+    return out
 
 
 def _prefix(values: list[int]) -> list[int]:

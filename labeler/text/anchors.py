@@ -24,6 +24,9 @@ NUMBER = re.compile(r"\d(?<![\w.,]\d)\d*(?:[.,\u00a0\u202f ]\d+)*(?![\w])")
 CODE = re.compile(r"\b[A-Za-z]+[-_]?\d+(?:[.,]\d+)*[A-Za-z]*\b")
 # A digit right after an ASCII letter (or after a letter and a dash): without one there is no CODE to find.
 CODE_HINT = re.compile(r"\d(?:(?<=[A-Za-z]\d)|(?<=[A-Za-z][-_]\d))")
+# Runs of digits, for text beyond Latin-1 (see _digit_runs); NUMBER (and CODE_HINT) only match where a run begins.
+DIGITS = re.compile(r"\d+")
+ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 DECIMAL_COMMA = re.compile(r"(\d),(\d)")
 NUMBER_SEPARATOR = re.compile(r"[.,\u00a0\u202f ]")
 WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -104,18 +107,73 @@ def _find(text: str) -> list[str]:
     """Every anchor of ``text`` as often as it occurs: URLs, codes, numbers, then names."""
     found = []
     # Each pattern runs only where it can match: most paragraphs have no URL, many no digit. A URL may begin
-    # with ``www.`` in any case: ``in`` over the lower-cased text finds that faster than a regex scan.
-    if "@" in text or "://" in text or "www." in text.lower():
+    # with ``www.`` in any case; only ``w`` and ``W`` lower-case to ``w`` (and only ``.`` to ``.``), so without
+    # ``w.`` or ``W.`` there is no need to lower-case the text.
+    if "@" in text or "://" in text or ("w." in text or "W." in text) and "www." in text.lower():
         for match in URL.finditer(text):
             found.append(match.group().lower().rstrip(".,)"))
         text = URL.sub(" ", text)
-    if CODE_HINT.search(text):
-        for match in CODE.finditer(text):
-            token = match.group().lower()
-            found.append(DECIMAL_COMMA.sub(r"\1.\2", token) if "," in token else token)
-    for match in NUMBER.finditer(text):
-        found.append(normalize_number(match.group()))
+    runs = _digit_runs(text)
+    if runs:
+        if any(_code_hint(text, start) for start in runs):
+            for match in CODE.finditer(text):
+                token = match.group().lower()
+                found.append(DECIMAL_COMMA.sub(r"\1.\2", token) if "," in token else token)
+        found += _numbers(text, runs)
     found += _names(text)
+    return found
+
+
+def _digit_runs(text: str) -> list[int]:
+    """Where each run of digits of ``text`` begins (a digit after a non-digit): one scan for CODE and NUMBER.
+
+    In Latin-1 text (ASCII included) the only digits are ``0``-``9`` (the first other one is U+0660), and
+    ``str.find`` finds them much faster than the regex engine scans for ``\\d``.
+    """
+    if not (text.isascii() or _is_latin1(text)):
+        return [match.start() for match in DIGITS.finditer(text)]
+    positions = []
+    for digit in "0123456789":
+        at = text.find(digit)
+        while at >= 0:
+            positions.append(at)
+            at = text.find(digit, at + 1)
+    positions.sort()
+    return [at for k, at in enumerate(positions) if not k or positions[k - 1] != at - 1]
+
+
+def _is_latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _code_hint(text: str, start: int) -> bool:
+    """CODE_HINT at the run of digits at ``start``: after an ASCII letter, or after a letter and ``-`` or ``_``.
+
+    A digit that CODE_HINT finds always begins a run: the character before it is not a digit.
+    """
+    before = text[start - 1:start]
+    if before in ("-", "_"):
+        before = text[start - 2:start - 1] if start >= 2 else ""
+    return bool(before) and before in ASCII_LETTERS
+
+
+def _numbers(text: str, runs: list[int]) -> list[str]:
+    """``NUMBER.finditer(text)``, normalised, trying only the beginnings of runs of digits.
+
+    A NUMBER begins with a digit that follows no word character: never inside a run of digits. Matching at a
+    position still looks behind it, as ``finditer`` does.
+    """
+    found, end = [], 0
+    for start in runs:
+        if start >= end:
+            match = NUMBER.match(text, start)
+            if match:
+                found.append(normalize_number(match.group()))
+                end = match.end()
     return found
 
 
@@ -134,23 +192,33 @@ def _names(text: str) -> list[str]:
         if at < end or not ch.isalnum() or ch.isdecimal():
             continue
         start = at  # back to the start of the word WORD would find: letters, and joiners between letters
-        while True:
-            while start and text[start - 1].isalnum() and not text[start - 1].isdecimal():
-                start -= 1
-            before = text[start - 2] if start >= 2 else ""
-            if text[start - 1:start] in WORD_JOINERS and before.isalnum() and not before.isdecimal():
-                start -= 2
-            else:
-                break
+        if not at or text[at - 1] == " ":  # after a space (the usual case) the word begins here
+            if text[at + 1:at + 2].islower() and (
+                    not at or text[at - 3 if at > 3 else 0:at].rstrip()[-1:] in SENTENCE_END_CHARS):
+                # A capital that begins a sentence, then a small letter: a name only if a capital follows in the
+                # word, and that capital, a hit of its own, takes the whole word.
+                continue
+        else:
+            while True:
+                while start and text[start - 1].isalnum() and not text[start - 1].isdecimal():
+                    start -= 1
+                before = text[start - 2] if start >= 2 else ""
+                if text[start - 1:start] in WORD_JOINERS and before.isalnum() and not before.isdecimal():
+                    start -= 2
+                else:
+                    break
         match = WORD.match(text, start)
         end = match.end()
         word = match.group()
         if word.islower() or len(word) < 2:
             continue  # most words: no capital, not a name
-        # SENTENCE_END.search(text[start - 3:start]), without the regex: a sentence mark, then only spaces.
-        sentence_start = start == 0 or text[max(0, start - 3):start].rstrip()[-1:] in SENTENCE_END_CHARS
-        is_name = (word[0].isupper() and not sentence_start) or (len(word) > 1 and word.isupper()) or (
-            any(ch.isupper() for ch in word[1:]) and not word.isupper())
-        if is_name:
+        rest = word[1:]
+        # An all-caps word, or a capital after the first letter (``rest.islower()`` rules one out cheaply).
+        if word.isupper() or not rest.islower() and any(ch.isupper() for ch in rest):
+            found.append(_name_key(word))
+        # A capital first letter, but not at the start of a sentence: SENTENCE_END.search(text[start - 3:start]),
+        # without the regex: a sentence mark, then only spaces.
+        elif word[0].isupper() and start and (
+                text[start - 3 if start > 3 else 0:start].rstrip()[-1:] not in SENTENCE_END_CHARS):
             found.append(_name_key(word))
     return found

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from labeler.text.align import _spread, align, align_and_classify, comparable_documents
+from labeler.text.align import _SharedAnchors, _spread, _with_gaps, align, align_and_classify, comparable_documents
 from tests.conftest import SEEDS
 
 EN = ["The harbour bridge opened on Saturday after 4 years of work.",
@@ -186,3 +186,21 @@ def test_align_and_classify_is_align_with_the_comparable_documents_named(roles):
     rows, found = align_and_classify(documents, roles)
     assert found == comparable_documents(documents, roles) == {2}
     assert rows == align(documents, [("comparable" if i in found else role) for i, role in enumerate(roles)])
+
+
+def test_with_gaps_lowers_a_cell_to_what_steps_from_its_left_cost():
+    inf = float("inf")
+    assert _with_gaps([inf, 1.0, 9.0, 2.0, inf], 3.0) == [inf, 1.0, 4.0, 2.0, 5.0]
+    assert _with_gaps([], 3.0) == [] and _with_gaps([inf, inf], 3.0) == [inf, inf]
+
+
+def test_shared_anchors_are_counted_once_and_given_for_any_band():
+    rng = random.Random(5)
+    pool = ["4", "12", "oslo", "nato", "2027"]
+    side_a = [set(rng.sample(pool, rng.randint(0, 3))) for _ in range(12)]
+    side_b = [set(rng.sample(pool, rng.randint(0, 3))) for _ in range(15)]
+    shared = _SharedAnchors(side_a, side_b)
+    for _ in range(300):
+        x, base = rng.randrange(12), rng.randrange(15)
+        high = rng.randint(base, 15)
+        assert shared.get(x, base, high) == [len(side_a[x] & side_b[y]) for y in range(base, high)]

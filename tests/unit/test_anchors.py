@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from labeler.text.anchors import (
-    MAYBE_UPPER, NUMBER, SENTENCE_END, WORD, _names, anchor_set, anchors, normalize_number, strip_accents,
+    CODE, CODE_HINT, DECIMAL_COMMA, MAYBE_UPPER, NUMBER, SENTENCE_END, URL, WORD, _code_hint, _digit_runs, _find,
+    _names, anchor_set, anchors, normalize_number, strip_accents,
 )
 
 
@@ -89,3 +90,42 @@ def test_numbers_are_found_where_the_plain_pattern_finds_them(text):
 def test_every_upper_case_character_is_a_place_the_name_search_looks():
     missed = [hex(code) for code in range(0x110000) if chr(code).isupper() and not MAYBE_UPPER.match(chr(code))]
     assert not missed
+
+
+@pytest.mark.parametrize("text, runs", [
+    ("", []), ("no digits", []), ("a1 22,3 x", [1, 3, 6]), ("1.000 and 2027", [0, 2, 10]),
+    ("Größe 42 «7»", [6, 10]),  # not ASCII, still Latin-1
+    ("Größe 42 “7”", [6, 10]), ("٣٣ and 4", [0, 7]),  # beyond Latin-1: the regex
+])
+def test_digit_runs_are_where_each_run_of_digits_begins(text, runs):
+    assert _digit_runs(text) == runs == [match.start() for match in re.finditer(r"\d+", text)]
+
+
+@pytest.mark.parametrize("text, start, hint", [
+    ("GPT4", 3, True), ("GPT-4", 4, True), ("A_1", 2, True), ("-4", 1, False), ("é4", 1, False), ("4", 0, False),
+    ("x 4", 2, False), ("é-4", 2, False),
+])
+def test_code_hint_is_a_digit_after_an_ascii_letter_and_perhaps_a_dash(text, start, hint):
+    assert _code_hint(text, start) is hint is bool(CODE_HINT.search(text))
+
+
+# A reference for the whole search: every pattern scanning the whole text, as the module did before it learnt to
+# skip the scans that cannot match.
+def _find_plainly(text):
+    found = []
+    if URL.search(text):
+        found += [match.group().lower().rstrip(".,)") for match in URL.finditer(text)]
+        text = URL.sub(" ", text)
+    if CODE_HINT.search(text):
+        found += [DECIMAL_COMMA.sub(r"\1.\2", match.group().lower()) for match in CODE.finditer(text)]
+    found += [normalize_number(match.group()) for match in NUMBER.finditer(text)]
+    return found + _names_word_by_word(text)
+
+
+MORE_PIECES = st.sampled_from(["W.", "WWW.", "wWw.", "x.com", "A3", "b-7", "c_8", "1,5", "٣", "“", "’", "€"])
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(text=st.one_of(st.lists(st.one_of(PIECES, MORE_PIECES), max_size=30).map("".join), st.text(max_size=60)))
+def test_the_anchors_are_what_every_pattern_finds_scanning_the_whole_text(text):
+    assert _find(text) == _find_plainly(text)
