@@ -212,17 +212,28 @@ def test_accept_all_in_a_row_accepts_every_suggestion_there(client, four, sessio
     assert json.loads(nothing.headers["HX-Trigger"])["labeler:saved"]["message"] == "No suggestion left in this row"
 
 
-def test_answering_one_suggestion_counts_the_rows_accept_all_again(client, four, session):
-    # The row's "+2" stayed "+2" after one of its suggestions was accepted from the editor.
+def _two_suggestions_in_the_first_row(client, four, session):
+    """Suggest on the GPT group, log in: the client, the group's URL, its first row's id and the two suggestions."""
     CliRunner().invoke(main, ["suggest", "--project", "GPT", "--db", four])
     auth = login(client)
     base = "/projects/gpt/groups/gpt"
     first_row = re.search(r'<tr id="row-(\d+)"', client.get(base).text).group(1)
     offered = session.exec(select(Annotation).where(Annotation.status == "suggested").order_by(Annotation.id)).all()
     assert len(offered) == 2
+    return auth, base, first_row, offered
+
+
+def _accept_all_count(answer: str, row: str) -> str | None:
+    """The count on the row's "accept all" button sent out of band in an answer (None: no such button)."""
+    button = re.search(rf'<button[^>]*id="accept-all-{row}"[^>]*>\+(\d)</button>', answer)
+    return button.group(1) if button and 'hx-swap-oob="outerHTML"' in button.group(0) else None
+
+
+def test_answering_one_suggestion_counts_the_rows_accept_all_again(client, four, session):
+    # The row's "+2" stayed "+2" after one of its suggestions was accepted from the editor.
+    auth, base, first_row, offered = _two_suggestions_in_the_first_row(client, four, session)
     one = auth.post(f"{base}/annotations/{offered[0].id}/accept", headers=HX).text
-    button = re.search(rf'<button[^>]*id="accept-all-{first_row}"[^>]*>\+(\d)</button>', one)
-    assert button and button.group(1) == "1" and 'hx-swap-oob="outerHTML"' in button.group(0)
+    assert _accept_all_count(one, first_row) == "1"
     two = auth.post(f"{base}/annotations/{offered[1].id}/reject", headers=HX).text
     assert re.search(rf'<span id="accept-all-{first_row}" hidden hx-swap-oob="outerHTML"></span>', two)
     assert f'id="accept-all-{first_row}"' in client.get(base).text and 'class="tool accept-all"' not in client.get(base).text
@@ -230,18 +241,10 @@ def test_answering_one_suggestion_counts_the_rows_accept_all_again(client, four,
 
 def test_undo_and_redo_of_an_answer_count_the_rows_accept_all_again(client, four, session):
     # Ctrl+Z after accepting a suggestion brought the suggestion back, but the row still said "+1".
-    CliRunner().invoke(main, ["suggest", "--project", "GPT", "--db", four])
-    auth = login(client)
-    base = "/projects/gpt/groups/gpt"
-    first_row = re.search(r'<tr id="row-(\d+)"', client.get(base).text).group(1)
-    offered = session.exec(select(Annotation).where(Annotation.status == "suggested").order_by(Annotation.id)).all()
+    auth, base, first_row, offered = _two_suggestions_in_the_first_row(client, four, session)
     auth.post(f"{base}/annotations/{offered[0].id}/accept", headers=HX)
-    undone = auth.post(f"{base}/undo", headers=HX).text
-    button = re.search(rf'<button[^>]*id="accept-all-{first_row}"[^>]*>\+(\d)</button>', undone)
-    assert button and button.group(1) == "2" and 'hx-swap-oob="outerHTML"' in button.group(0)
-    redone = auth.post(f"{base}/redo", headers=HX).text
-    button = re.search(rf'<button[^>]*id="accept-all-{first_row}"[^>]*>\+(\d)</button>', redone)
-    assert button and button.group(1) == "1"
+    assert _accept_all_count(auth.post(f"{base}/undo", headers=HX).text, first_row) == "2"
+    assert _accept_all_count(auth.post(f"{base}/redo", headers=HX).text, first_row) == "1"
 
 
 def test_the_seeds_get_the_garbled_version_and_the_misspelled_company(database_url, session):
