@@ -2,6 +2,7 @@
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -19,7 +20,31 @@ DEMO_USER, DEMO_PASSWORD = "demo", "demo"
 def _app(database: str | None):
     from labeler import create_app
 
-    return create_app({"DATABASE_URL": database} if database else None)
+    with _opening(database):
+        return create_app({"DATABASE_URL": database} if database else None)
+
+
+@contextmanager
+def _opening(database: str | None):
+    """Turn a database that cannot be opened (a malformed URL, an unknown driver, a file or server out of reach)
+    into a one-line error instead of a traceback."""
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+    try:
+        yield
+    except (ArgumentError, NoSuchModuleError, OperationalError) as error:
+        reason = getattr(error, "orig", None) or error
+        where = f" {_without_password(database)}" if database else ""
+        raise click.ClickException(f"cannot open the database{where}: {str(reason).splitlines()[0]}") from None
+
+
+def _without_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 (a URL SQLAlchemy cannot even parse holds no password it would show)
+        return url
 
 
 def _session(app) -> Session:
@@ -38,8 +63,9 @@ def _engine(database: str | None):
 
     # The URL create_app would use: --db, else LABELER_DATABASE_URL, else the database in the app's instance folder.
     url = database or config.database_url(Path(Flask("labeler").instance_path))
-    engine = db.make_engine(url)
-    db.upgrade(engine)
+    with _opening(database):
+        engine = db.make_engine(url)
+        db.upgrade(engine)
     return engine
 
 

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from click.testing import CliRunner
 from sqlmodel import select
 
@@ -139,3 +140,17 @@ def test_user_list_set_role_and_reset_password(database_url, session):
     assert authenticate(session, "ana", "new-pass") is not None and authenticate(session, "ana", "old-pass") is None
     short = CliRunner().invoke(main, ["user", "reset-password", "ana", "--db", database_url], input="x\n")
     assert short.exit_code != 0 and "at least" in short.output
+
+
+@pytest.mark.parametrize("url, says", [
+    ("nonsense://x", "Can't load plugin"),
+    ("sqlite:////nonexistent-folder/labeler.db", "unable to open database file"),
+    ("postgresql+psycopg://ana:secret@127.0.0.1:1/labeler", "ana:***@127.0.0.1:1"),
+])
+@pytest.mark.parametrize("command", [["export", "--project", "News"], ["import", "--project", "News", "."]])
+def test_a_database_that_cannot_be_opened_is_one_clear_line(url, says, command):
+    # A malformed URL or a database out of reach printed a SQLAlchemy traceback (and a URL's password with it).
+    result = CliRunner().invoke(main, [*command, "--db", url])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: cannot open the database ") and says in result.output
+    assert "Traceback" not in result.output and "secret" not in result.output
