@@ -3,7 +3,7 @@
 from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
-from labeler.bulk import insert_many
+from labeler.bulk import insert_many, select_in
 from labeler.models import AlignmentMember, AlignmentRow, Document, Event, Group, Segment
 from labeler.text.prepare import PlannedRow, plan_rows
 
@@ -131,10 +131,8 @@ def write_new_rows(session: Session, planned: list[tuple[int, list[list[int]], l
     row_ids: dict[tuple[int, int], int] = {}
     for start in range(0, len(planned), 500):
         group_ids = [group_id for group_id, _, _ in planned[start:start + 500]]
-        for row_id, group_id, position in session.execute(
-            select(AlignmentRow.id, AlignmentRow.group_id, AlignmentRow.position)
-            .where(AlignmentRow.group_id.in_(group_ids))
-        ):
+        for row_id, group_id, position in select_in(session, AlignmentRow.__table__, ("id", "group_id", "position"),
+                                                    "group_id", group_ids):
             row_ids[(group_id, position)] = row_id
     insert_many(session, AlignmentMember.__table__, ("row_id", "segment_id", "continued"), [
         (row_ids[(group_id, position)], segment_ids[doc][i], continued)

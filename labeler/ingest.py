@@ -17,13 +17,12 @@ from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
 from labeler import alignment, tm, wmt
-from labeler.bulk import insert_many
+from labeler.bulk import insert_many, select_in
 from labeler.gold import GOLD_SCHEMA, GoldLabels, GoldProblem, LabelReport, import_labels, parse_labels
 from labeler.models import DOCUMENT_ROLES, Document, Group, Project, Segment, utcnow
 from labeler.schema import default_label_schema
 from labeler.text.normalize import TextError, decode, holds_nul, normalize, sha256
 from labeler.text.prepare import GroupWork, PlannedRow, prepare_groups
-from labeler.text.segment import Span
 
 MANIFEST = "group.json"
 LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -438,7 +437,7 @@ def _prepared(documents: list[DocumentInput], new_keys: set[str]) -> Iterator[tu
         for results in prepared:
             chunk = keys[done:done + len(results)]
             done += len(results)
-            found: dict[int, tuple[str | None, list[Span], str]] = {}
+            found: dict[int, tuple[str | None, list[tuple[int, int]], str]] = {}
             planned: dict[str, tuple[list[int], list[PlannedRow]]] = {}
             for key, result in zip(chunk, results):
                 for position, index in enumerate(by_group[key]):
@@ -489,7 +488,7 @@ def _get_or_create_groups(session: Session, project: Project, documents: list[Do
 
 
 def _write_documents(session: Session, groups: dict[str, Group], documents: list[DocumentInput],
-                     spans: list[list[Span]], roles: list[str], report: ImportReport,
+                     spans: list[list[tuple[int, int]]], roles: list[str], report: ImportReport,
                      with_segment_ids: bool = False) -> tuple[list[int | None], dict[int, list[int]]]:
     """Insert each document that is new or changed, with its paragraphs, in a few batched statements.
 
@@ -557,19 +556,18 @@ def _write_documents(session: Session, groups: dict[str, Group], documents: list
     for row in rows:
         row["id"] = ids[(row["group_id"], row["origin"], row["version"])]
     # Paragraphs are most of the rows: through the driver (see bulk.py).
-    segments = [(row["id"], index, span.char_start, span.char_end)
+    segments = [(row["id"], index, char_start, char_end)
                 for row, document_spans in zip(written, spans) if row is not None
-                for index, span in enumerate(document_spans)]
+                for index, (char_start, char_end) in enumerate(document_spans)]
     insert_many(session, segments_table, ("document_id", "position", "char_start", "char_end"), segments)
-    # Their ids, for the alignment's members: read back by document (a RETURNING would go through Core).
+    # Their ids, for the alignment's members: read back by document, through the driver (see bulk.py).
     segment_ids: dict[int, list[int]] = {}
     if with_segment_ids:
         segment_ids = {row["id"]: [0] * len(document_spans)
                        for row, document_spans in zip(written, spans) if row is not None}
         for document_ids in _chunks(list(segment_ids)):
-            for segment_id, document_id, position in session.execute(
-                select(Segment.id, Segment.document_id, Segment.position).where(Segment.document_id.in_(document_ids))
-            ):
+            for segment_id, document_id, position in select_in(
+                    session, segments_table, ("id", "document_id", "position"), "document_id", document_ids):
                 segment_ids[document_id][position] = segment_id
     report.documents_created += len(rows)
     report.paragraphs += len(segments)

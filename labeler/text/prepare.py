@@ -10,7 +10,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
-from typing import Iterator, Sequence
+from typing import Iterator, NamedTuple, Sequence
 
 from labeler.text import langid
 from labeler.text.align import align, align_and_classify
@@ -35,9 +35,8 @@ class GroupWork:
     align: bool = False  # a new group: align it here (the others are aligned against the database)
 
 
-@dataclass(frozen=True)
-class PlannedRow:
-    """An alignment row to write, in plain data."""
+class PlannedRow(NamedTuple):
+    """An alignment row to write, in plain data (a tuple: a worker's thousands of them unpickle fast)."""
 
     place: float  # where it sits down the group (0..1): the mean relative position of its paragraphs
     score: float
@@ -48,7 +47,9 @@ class PlannedRow:
 @dataclass
 class GroupResult:
     langs: list[str | None]  # None: the language cannot be told
-    spans: list[list[Span]]  # per document its paragraphs; empty: the text is only white space
+    # Per document its paragraphs (Span, or from a worker plain (char_start, char_end) pairs, which unpickle ten
+    # times faster); empty: the text is only white space.
+    spans: list[list[Span | tuple[int, int]]]
     rows: list[PlannedRow] | None = None  # in position order; None when the group was not aligned here
     comparable: set[int] = field(default_factory=set)  # documents without a role that the aligner found comparable
 
@@ -128,7 +129,10 @@ _BATCH: list[GroupWork] = []
 def _prepare_task(indices: range) -> list[GroupResult]:
     # In a forked worker. lingua's parallel methods must not run here: their thread pool, if the parent
     # started one, did not survive the fork.
-    return _prepare([_BATCH[index] for index in indices], parallel=False)
+    results = _prepare([_BATCH[index] for index in indices], parallel=False)
+    for result in results:
+        result.spans = [list(map(tuple, document_spans)) for document_spans in result.spans]
+    return results
 
 
 def _prepare(work: list[GroupWork], parallel: bool) -> list[GroupResult]:
