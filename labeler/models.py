@@ -151,7 +151,7 @@ class AlignmentMember(SQLModel, table=True):
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    row_id: int = _fk("alignment_row.id", index=True)
+    row_id: int = _fk("alignment_row.id")  # found by the unique (row_id, segment_id)'s first column
     segment_id: int = _fk("segment.id", index=True)
     continued: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
 
