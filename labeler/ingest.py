@@ -22,7 +22,7 @@ from labeler.gold import GOLD_SCHEMA, GoldLabels, GoldProblem, LabelReport, impo
 from labeler.models import DOCUMENT_ROLES, Document, Group, Project, Segment, utcnow
 from labeler.schema import default_label_schema
 from labeler.text.normalize import TextError, decode, holds_nul, normalize, sha256
-from labeler.text.prepare import GroupWork, PlannedRow, prepare_groups
+from labeler.text.prepare import POOL_MIN_CHARS, GroupWork, PlannedRow, prepare_groups, warm_up_soon
 
 MANIFEST = "group.json"
 LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -266,12 +266,29 @@ def _read_mqm_tsv(path: Path) -> list[DocumentInput]:
     return documents
 
 
+def _at_least(paths: list[Path], size: int) -> bool:
+    """Whether the files at ``paths`` (in folders too) hold at least ``size`` bytes; stops as soon as they do."""
+    total = 0
+    try:
+        for path in paths:
+            for file in path.rglob("*") if path.is_dir() else [path]:
+                if file.is_file():
+                    total += file.stat().st_size
+                    if total >= size:
+                        return True
+    except OSError:  # reading the files will say what is wrong
+        pass
+    return False
+
+
 def read_paths(paths: list[Path]) -> list[DocumentInput]:
     """Read every path: a ``.jsonl`` file, a WMT MQM ``.tsv`` file, a ``.tmx`` or ``.xliff`` translation
     memory, a group folder of ``.txt`` files, or a folder of group folders.
 
     :raises ImportProblem: on the first bad file; nothing has been written at that point.
     """
+    if _at_least(paths, POOL_MIN_CHARS):
+        warm_up_soon()  # a batch for the pool of processes: they will need language detection's models
     documents: list[DocumentInput] = []
     for path in paths:
         if path.is_file() and path.suffix.lower() in {".jsonl", ".ndjson"}:

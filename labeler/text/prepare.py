@@ -7,6 +7,7 @@ in one transaction, so nothing is written when anything fails.
 """
 
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
@@ -89,6 +90,36 @@ def in_position_order(rows: list[PlannedRow]) -> list[PlannedRow]:
     return [row for _, _, row in sorted((row.place, index, row) for index, row in enumerate(rows))]
 
 
+_warming: threading.Thread | None = None
+
+
+def warm_up_soon() -> None:
+    """Begin loading language detection's models in a thread, while a big import reads its files.
+
+    Loading them releases the GIL and waits on more than the CPU (``langid.warm_up``); the workers forked after
+    it share them, instead of each loading its own before its first result.
+    """
+    global _warming
+    if _warming is None:
+        _warming = threading.Thread(target=_warm_up, name="labeler-langid-warm-up", daemon=True)
+        _warming.start()
+
+
+def _warm_up() -> None:
+    try:
+        langid.warm_up()
+    except Exception:  # noqa: BLE001 (detection itself will raise it, where the import can report it)
+        pass
+
+
+def _warmed() -> None:
+    """Wait for ``warm_up_soon``'s thread: no thread may be running when the pool forks."""
+    global _warming
+    if _warming is not None:
+        _warming.join()
+        _warming = None
+
+
 def prepare_groups(work: list[GroupWork], processes: int | None = None) -> Iterator[list[GroupResult]]:
     """Detect the missing languages, find the paragraphs, and align the groups marked for it.
 
@@ -105,6 +136,7 @@ def prepare_groups(work: list[GroupWork], processes: int | None = None) -> Itera
     if processes is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         processes = min(cores, MAX_PROCESSES)
+    _warmed()
     size = sum(len(text) for group in work for text in group.texts)
     if processes < 2 or size < POOL_MIN_CHARS or "fork" not in get_all_start_methods():
         yield _prepare(work, parallel=True)
