@@ -9,7 +9,8 @@ lingua is imported only to detect: the server shows language names (``language_n
 from functools import lru_cache
 from typing import Sequence
 
-# The languages most often seen in multilingual news and MT evaluation; ``LABELER_LANGUAGES`` widens it.
+# The languages most often seen in multilingual news and MT evaluation: detection chooses among them, so a document
+# in another language needs its language given at import (`lang` in JSONL, `group.json`).
 DEFAULT_LANGUAGES = (
     "ar", "bg", "ca", "cs", "da", "de", "el", "en", "es", "et", "fa", "fi", "fr", "he", "hi", "hr", "hu",
     "id", "it", "ja", "ko", "lt", "lv", "nl", "nb", "pl", "pt", "ro", "ru", "sk", "sl", "sv", "sw", "th",
