@@ -117,8 +117,9 @@ class _SharedAnchors:
             start, counts = base, []
         end = start + len(counts)
         if high > end:
-            own, anchors_b = self.anchors_a[x], self.anchors_b
-            counts += [len(own & anchors_b[y]) if own and anchors_b[y] else 0 for y in range(end, high)]
+            own = self.anchors_a[x]
+            # Most pairs share nothing: isdisjoint says so without building their intersection.
+            counts += [0 if own.isdisjoint(other) else len(own & other) for other in self.anchors_b[end:high]]
             self.rows[x] = (start, counts)
         return counts[base - start:high - start]
 
@@ -184,9 +185,9 @@ def _align_pair(pivot: _Doc, other: _Doc, ratio: float,
                 entry_from[start - low:end - low] = [_GAP_A] * (end - start)
             # Anchors shared by pivot paragraph i-1 (and i-2, summed) with each paragraph y >= base of the other.
             base = max(0, low - 2)
-            shared = [shared_rows.get(x, base, high) for x in range(i - 1, max(i - 3, -1), -1)]
-            if len(shared) == 2:
-                shared[1] = list(map(add, shared[0], shared[1]))
+            shared = [shared_rows.get(i - 1, base, high)]
+            if i >= 2:
+                shared.append(list(map(add, shared[0], shared_rows.get(i - 2, base, high))))
         # What a bead must beat to win a cell: its cost so far, and once the 1-1 beads are in, also what 0-1 steps
         # from the cells to its left would give it. Those steps come last and win ties, so a bead that does not
         # beat that cannot win the cell: skipping it early leaves every cell's cost and way in as they were.
@@ -259,7 +260,7 @@ def _align_pair(pivot: _Doc, other: _Doc, ratio: float,
         back.append(entry_from)
     result = []
     i, j = n, m
-    while (i, j) != (0, 0):
+    while i or j:
         da, db = back[i][j - bounds[i][0]]
         pi, pj = i - da, j - db
         a, b = tuple(range(pi, i)), tuple(range(pj, j))
@@ -268,8 +269,12 @@ def _align_pair(pivot: _Doc, other: _Doc, ratio: float,
             la, lb = length_a[i] - length_a[pi], length_b[j] - length_b[pj]
             length_fit = math.exp(-_length_cost(la, lb, ratio) / 4)
             sizes = size_a[i] - size_a[pi] + size_b[j] - size_b[pj]
-            overlap = sum(len(anchors_a[x] & anchors_b[y]) for x in a for y in b)
-            anchor_fit = 2 * overlap / sizes if sizes else length_fit
+            if not sizes:
+                anchor_fit = length_fit
+            elif da == db == 1:  # the usual bead: one pair, no sum to build
+                anchor_fit = 2 * len(anchors_a[pi] & anchors_b[pj]) / sizes
+            else:
+                anchor_fit = 2 * sum(len(anchors_a[x] & anchors_b[y]) for x in a for y in b) / sizes
             similarity = 0.5 * length_fit + 0.5 * min(1.0, 1.5 * anchor_fit)
         result.append((a, b, similarity))
         i, j = pi, pj
@@ -432,6 +437,11 @@ def _rows(docs: list[_Doc], centre: int, pair_beads: dict, comparable: set[int])
             if not a:
                 inserted.setdefault(last_group, [[] for _ in range(count)])[index].extend(b)
                 continue
+            if len(a) == 1:  # the usual bead: one pivot paragraph, one row, nothing to spread
+                last_group = group_of[a[0]]
+                cells[last_group][index].extend(b)
+                scores[last_group].append(similarity if b else 0.2)
+                continue
             targets = sorted({group_of[x] for x in a})
             for y, covered in _spread(targets, [group_of[x] for x in a], [docs[centre].lengths[x] for x in a],
                                       b, [docs[index].lengths[y] for y in b]):
@@ -446,10 +456,10 @@ def _rows(docs: list[_Doc], centre: int, pair_beads: dict, comparable: set[int])
     for g in range(-1, len(groups)):
         if g >= 0:
             score = min(scores[g]) if scores[g] else 1.0
-            rows.append(Row(tuple(tuple(c) for c in cells[g]), round(score, 4), "auto-parallel",
-                            tuple(tuple(c) for c in continued[g])))
+            rows.append(Row(tuple(map(tuple, cells[g])), round(score, 4), "auto-parallel",
+                            tuple(map(tuple, continued[g]))))
         if g in inserted:
-            rows.append(Row(tuple(tuple(c) for c in inserted[g]), 0.1, "auto-parallel"))
+            rows.append(Row(tuple(map(tuple, inserted[g])), 0.1, "auto-parallel"))
     if comparable:
         rows = _place_comparable(docs, centre, rows, sorted(comparable))
     return rows

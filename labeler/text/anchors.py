@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections import Counter
 from functools import lru_cache
+from itertools import repeat
 
 URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.+-]+@[\w-]+\.[\w.]+\b", re.IGNORECASE)
 # Written digit first (the look-behind then checks the character before it): the same matches as
@@ -24,7 +25,7 @@ NUMBER = re.compile(r"\d(?<![\w.,]\d)\d*(?:[.,\u00a0\u202f ]\d+)*(?![\w])")
 CODE = re.compile(r"\b[A-Za-z]+[-_]?\d+(?:[.,]\d+)*[A-Za-z]*\b")
 # A digit right after an ASCII letter (or after a letter and a dash): without one there is no CODE to find.
 CODE_HINT = re.compile(r"\d(?:(?<=[A-Za-z]\d)|(?<=[A-Za-z][-_]\d))")
-# Runs of digits, for text beyond Latin-1 (see _digit_runs); NUMBER (and CODE_HINT) only match where a run begins.
+# Runs of digits, for text far beyond Latin-1 (see _digit_runs); NUMBER (and CODE_HINT) only match where a run begins.
 DIGITS = re.compile(r"\d+")
 ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 DECIMAL_COMMA = re.compile(r"(\d),(\d)")
@@ -57,6 +58,35 @@ def _maybe_upper() -> re.Pattern:
 MAYBE_UPPER = _maybe_upper()
 
 
+@lru_cache(maxsize=4096)
+def _class_of(ch: str) -> int:
+    """What ``_names`` and ``_digit_runs`` need to know of a character, as one byte (see _classes).
+
+    Each class is exact where they read it: ``d`` is ``\\d``, ``U`` is MAYBE_UPPER less the digits, ``l`` only
+    what ``str.islower()`` says, ``E`` SENTENCE_END_CHARS, and a space or ``w`` what ``str.isspace()`` says.
+    """
+    if DIGITS.match(ch):
+        return ord("d")  # first: MAYBE_UPPER takes in some digits, which the name search passes over anyway
+    if MAYBE_UPPER.match(ch):
+        return ord("U")
+    if ch.islower():
+        return ord("l")
+    if ch == " ":
+        return ord(" ")
+    if ch.isspace():
+        return ord("w")  # what str.rstrip() strips, but a space
+    return ord("E") if ch in SENTENCE_END_CHARS else ord("x")
+
+
+_LATIN1_CLASS = bytes(_class_of(chr(code)) for code in range(256))
+# In the classes of a text, the capitals _names must look at: all but those followed by a small letter that begin
+# the text, or follow a space after a sentence mark (and perhaps one more white space), which is what _names'
+# loop tests before it passes over them; leaving them out here, in C, is cheaper and finds the same names.
+_NAME_HIT = re.compile(rb"U(?:(?!l)|(?<!\AU)(?<!E U)(?<!E[ w] U))")
+# Past one character beyond Latin-1 in this many, classifying them one by one costs more than it saves.
+BEYOND_LATIN1_SHARE = 32
+
+
 def strip_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -65,6 +95,23 @@ def strip_accents(text: str) -> str:
 @lru_cache(maxsize=65536)
 def _name_key(word: str) -> str:
     return strip_accents(word).casefold()
+
+
+@lru_cache(maxsize=65536)
+def _name_of(word: str) -> tuple[str | None, bool]:
+    """What a word is as a name, wherever it stands: ``(key, True)`` a name anywhere, ``(key, False)`` a name
+    unless it begins a sentence, ``(None, False)`` no name. Cached: the same words come back, paragraph after
+    paragraph.
+    """
+    if word.islower() or len(word) < 2:
+        return None, False  # most words: no capital, not a name
+    rest = word[1:]
+    # An all-caps word, or a capital after the first letter (``rest.islower()`` rules one out cheaply).
+    if word.isupper() or not rest.islower() and any(ch.isupper() for ch in rest):
+        return _name_key(word), True
+    if word[0].isupper():
+        return _name_key(word), False
+    return None, False
 
 
 def normalize_number(raw: str) -> str:
@@ -113,41 +160,66 @@ def _find(text: str) -> list[str]:
         for match in URL.finditer(text):
             found.append(match.group().lower().rstrip(".,)"))
         text = URL.sub(" ", text)
-    runs = _digit_runs(text)
+    classes = _classes(text)
+    runs = _digit_runs(text, classes)
     if runs:
-        if any(_code_hint(text, start) for start in runs):
+        if any(map(_code_hint, repeat(text), runs)):
             for match in CODE.finditer(text):
                 token = match.group().lower()
                 found.append(DECIMAL_COMMA.sub(r"\1.\2", token) if "," in token else token)
         found += _numbers(text, runs)
-    found += _names(text)
+    found += _names(text, classes)
     return found
 
 
-def _digit_runs(text: str) -> list[int]:
+def _classes(text: str) -> bytes | bytearray | None:
+    """Per code point of ``text``, a byte that says what it is (see _class_of): ``d`` a digit, ``U`` a possible
+    capital (MAYBE_UPPER), ``l`` a small letter, ``E`` a sentence mark, a space, ``w`` other white space, ``x``
+    anything else; so that ``bytes.find`` and patterns of bytes find the digits and capitals much faster than the
+    regex engine scans the text for them.
+
+    Latin-1 text (ASCII included) is classified by one ``bytes.translate``; in other text, the characters beyond
+    Latin-1 then one by one, unless there are many of them (then None: the regex engine is faster).
+    """
+    if text.isascii():
+        return text.encode("ascii").translate(_LATIN1_CLASS)
+    encoded = text.encode("latin-1", "replace")  # still one byte per code point: "?" for those beyond Latin-1
+    classes = encoded.translate(_LATIN1_CLASS)
+    beyond = encoded.count(b"?") - text.count("?")
+    if not beyond:
+        return classes
+    if beyond * BEYOND_LATIN1_SHARE > len(text):
+        return None
+    classes = bytearray(classes)
+    at = encoded.find(b"?")
+    while at >= 0:
+        if text[at] != "?":
+            classes[at] = _class_of(text[at])
+        at = encoded.find(b"?", at + 1)
+    return classes
+
+
+def _digit_runs(text: str, classes: bytes | bytearray | None = None) -> list[int]:
     """Where each run of digits of ``text`` begins (a digit after a non-digit): one scan for CODE and NUMBER.
 
-    In Latin-1 text (ASCII included) the only digits are ``0``-``9`` (the first other one is U+0660), and
-    ``str.find`` finds them much faster than the regex engine scans for ``\\d``.
+    ``bytes.find`` finds them in the classes of the text (_classes) much faster than the regex engine scans the
+    text for ``\\d``; that scan is left for text far beyond Latin-1.
+
+    :param classes: ``_classes(text)``, when the caller has it.
     """
-    if not (text.isascii() or _is_latin1(text)):
-        return [match.start() for match in DIGITS.finditer(text)]
-    positions = []
-    for digit in "0123456789":
-        at = text.find(digit)
-        while at >= 0:
-            positions.append(at)
-            at = text.find(digit, at + 1)
-    positions.sort()
-    return [at for k, at in enumerate(positions) if not k or positions[k - 1] != at - 1]
-
-
-def _is_latin1(text: str) -> bool:
-    try:
-        text.encode("latin-1")
-    except UnicodeEncodeError:
-        return False
-    return True
+    if classes is None:
+        classes = _classes(text)
+        if classes is None:
+            return [match.start() for match in DIGITS.finditer(text)]
+    runs = []
+    at = classes.find(b"d")
+    while at >= 0:
+        runs.append(at)
+        at += 1
+        while classes[at:at + 1] == b"d":  # to the end of the run
+            at += 1
+        at = classes.find(b"d", at)
+    return runs
 
 
 def _code_hint(text: str, start: int) -> bool:
@@ -177,17 +249,26 @@ def _numbers(text: str, runs: list[int]) -> list[str]:
     return found
 
 
-def _names(text: str) -> list[str]:
+def _names(text: str, classes: bytes | bytearray | None = None) -> list[str]:
     """The names of ``text``, in order, as often as they occur (see the module docstring).
 
     Only a word with an upper-case letter can be a name: the search jumps from one possible upper-case letter
     (MAYBE_UPPER) to the next and takes the word around it, as WORD would split it, rather than looking at every
-    word. ``ch.isalnum() and not ch.isdecimal()`` is what WORD's ``[^\\W\\d_]`` matches.
+    word. ``ch.isalnum() and not ch.isdecimal()`` is what WORD's ``[^\\W\\d_]`` matches. In text of (mostly)
+    Latin-1 the classes of its characters (_classes) point to those letters, less the capitals the loop would
+    pass over at once (_NAME_HIT).
+
+    :param classes: ``_classes(text)``, when the caller has it.
     """
+    if classes is None:
+        classes = _classes(text)
+    if classes is None:
+        hits = [hit.start() for hit in MAYBE_UPPER.finditer(text)]
+    else:
+        hits = [hit.start() for hit in _NAME_HIT.finditer(classes)]
     found = []
     end = 0
-    for hit in MAYBE_UPPER.finditer(text):
-        at = hit.start()
+    for at in hits:
         ch = text[at]
         if at < end or not ch.isalnum() or ch.isdecimal():
             continue
@@ -210,15 +291,10 @@ def _names(text: str) -> list[str]:
         match = WORD.match(text, start)
         end = match.end()
         word = match.group()
-        if word.islower() or len(word) < 2:
-            continue  # most words: no capital, not a name
-        rest = word[1:]
-        # An all-caps word, or a capital after the first letter (``rest.islower()`` rules one out cheaply).
-        if word.isupper() or not rest.islower() and any(ch.isupper() for ch in rest):
-            found.append(_name_key(word))
-        # A capital first letter, but not at the start of a sentence: SENTENCE_END.search(text[start - 3:start]),
-        # without the regex: a sentence mark, then only spaces.
-        elif word[0].isupper() and start and (
-                text[start - 3 if start > 3 else 0:start].rstrip()[-1:] not in SENTENCE_END_CHARS):
-            found.append(_name_key(word))
+        key, anywhere = _name_of(word)
+        # A name wherever it stands, or one by its capital first letter, but then not at the start of a sentence:
+        # SENTENCE_END.search(text[start - 3:start]), without the regex: a sentence mark, then only spaces.
+        if key is not None and (anywhere or start and (
+                text[start - 3 if start > 3 else 0:start].rstrip()[-1:] not in SENTENCE_END_CHARS)):
+            found.append(key)
     return found

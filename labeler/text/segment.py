@@ -49,11 +49,12 @@ def is_hard_wrapped(text: str) -> bool:
     :param text: normalised document text.
     :returns: True when blocks of lines, not lines, are the paragraphs.
     """
-    blocks = _blocks(text, _lines(text))
-    lengths = [len(text[line.char_start : line.char_end].rstrip()) for block in blocks for line in block]
-    if not lengths or not MIN_WRAP_WIDTH <= max(lengths) <= MAX_WRAP_WIDTH:
+    # The widest line first, in C: most texts have a line too long (or none long enough) to be wrapped. The
+    # blank lines (no block has them) count as 0, less than any other line's width.
+    width = max(map(len, map(str.rstrip, text.split("\n"))))
+    if not MIN_WRAP_WIDTH <= width <= MAX_WRAP_WIDTH:
         return False
-    width = max(lengths)
+    blocks = _blocks(text, _lines(text))
     continuations = filled = 0
     for block in blocks:
         for line, following in zip(block, block[1:]):
@@ -83,10 +84,16 @@ def paragraphs(text: str, lines_only: bool = False) -> list[Span]:
     :param lines_only: every line is a paragraph, whatever the wrapping looks like (segment files).
     :returns: non-empty, non-overlapping half-open ranges; ``text[start:end]`` is the paragraph.
     """
-    lines = _lines(text)
     if not lines_only and is_hard_wrapped(text):
-        units = [(block[0].char_start, block[-1].char_end) for block in _blocks(text, lines)]
-    else:
-        units = [(line.char_start, line.char_end) for line in lines]
-    spans = [_trimmed(text, start, end) for start, end in units]
-    return [span for span in spans if span.char_start < span.char_end]
+        units = [(block[0].char_start, block[-1].char_end) for block in _blocks(text, _lines(text))]
+        spans = [_trimmed(text, start, end) for start, end in units]
+        return [span for span in spans if span.char_start < span.char_end]
+    # Each line, trimmed: str.strip() strips what str.isspace() calls white space, as _trimmed does.
+    spans, start = [], 0
+    for line in text.split("\n"):
+        kept = line.lstrip()
+        if kept:
+            left = start + len(line) - len(kept)
+            spans.append(Span(left, left + len(kept.rstrip())))
+        start += len(line) + 1
+    return spans

@@ -129,3 +129,27 @@ MORE_PIECES = st.sampled_from(["W.", "WWW.", "wWw.", "x.com", "A3", "b-7", "c_8"
 @given(text=st.one_of(st.lists(st.one_of(PIECES, MORE_PIECES), max_size=30).map("".join), st.text(max_size=60)))
 def test_the_anchors_are_what_every_pattern_finds_scanning_the_whole_text(text):
     assert _find(text) == _find_plainly(text)
+
+
+# Latin-1 prose with a few characters beyond it: the search classifies those one by one (see _classes), and a
+# capital, a small letter, a space or a sentence mark beyond Latin-1 may sit right where the classes are read.
+LATIN1_PIECES = st.sampled_from([
+    "Der Stadtrat sagte, dass ", "la ville. Le maire ", "El 4,5 % de ", "Müller und Ågren", " in Lyon. ", "Año ",
+    "OpenAI", "«Oui», dit-il. ", "a. B", ".  Ca", ". \tDe", "1.000", "GPT-4 ", "x-", "?", " ",
+])
+BEYOND_PIECES = st.sampled_from([
+    "“", "”", "„", "’", "—", "€", "ł", "Ł", "œ", "Œ", "Σ", "ς", "Д", "ǅ", "İ", "٣", "０", "ａ", "Ａ", "\u2028",
+    "\u2009", "\u3000", "\u0301", "𝐀", "日", "Ⓐ", "ⓐ",
+])
+
+
+@settings(max_examples=600, deadline=None, derandomize=True, database=None)
+@given(pieces=st.lists(LATIN1_PIECES, min_size=4, max_size=40),
+       beyond=st.lists(st.tuples(st.integers(0, 40), BEYOND_PIECES), max_size=3))
+def test_latin1_text_with_a_few_other_characters_is_searched_as_any_other(pieces, beyond):
+    for at, piece in beyond:
+        pieces.insert(at, piece)
+    text = "".join(pieces)
+    assert _names(text) == _names_word_by_word(text)
+    assert _digit_runs(text) == [match.start() for match in re.finditer(r"\d+", text)]
+    assert _find(text) == _find_plainly(text)
