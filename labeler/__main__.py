@@ -1,3 +1,3 @@
-from labeler.cli import main
+from labeler.cli import run
 
-main(prog_name="labeler")
+run()
