@@ -3,7 +3,8 @@
 Translations are aligned to a pivot document (the source, else the most central one) by monotone dynamic
 programming over beads 1-1, 1-0, 0-1, 2-1, 1-2 and 2-2. A bead's cost is Gale and Church's length cost (in
 characters) plus its prior, minus a reward for the lexical anchors both sides share (numbers, names, codes;
-see ``anchors.py``). The search stays in a band around the diagonal, so time grows about linearly.
+see ``anchors.py``). The search stays in a band around the diagonal, so time grows about linearly; the pairs
+of many groups are searched together, row by row in numpy (``align_many``, for imports).
 
 Comparable documents (separately written, reordered, partly overlapping) are not forced into order: each of
 their paragraphs joins the pivot row it shares the most anchors with, when that is above a threshold, and
@@ -12,8 +13,6 @@ sits alone in a row of its own otherwise.
 
 import math
 from dataclasses import dataclass
-from itertools import compress, repeat
-from operator import add, gt, sub
 from typing import Sequence
 
 from labeler.text.anchors import anchor_set
@@ -77,33 +76,52 @@ def _dice(shared: int, size_a: int, size_b: int) -> float:
     return 2 * shared / (size_a + size_b) if size_a + size_b else 0.0
 
 
-def align_pair(pivot: _Doc, other: _Doc) -> list[tuple[tuple[int, ...], tuple[int, ...], float]]:
-    """Align two documents monotonically.
+Bead = tuple[tuple[int, ...], tuple[int, ...], float]
+
+
+def align_pair(pivot: _Doc, other: _Doc) -> list[Bead]:
+    """Align two documents monotonically: ``align_pairs`` of one pair."""
+    return align_pairs([(pivot, other)])[0]
+
+
+def align_pairs(pairs: Sequence[tuple[_Doc, _Doc]]) -> list[list[Bead]]:
+    """Align each pair of documents monotonically; all the pairs at once (see ``_align_batch``).
 
     The length ratio of the two languages is first taken over the whole documents; when a paragraph is
     missing on one side that guess is off (and every bead looks badly matched), so it is measured again over
     the paragraphs the first pass matched, and the documents are aligned again when it moved.
 
-    :returns: beads ``(pivot indices, other indices, similarity 0..1)`` in order, covering both documents.
+    :returns: per pair, its beads ``(pivot indices, other indices, similarity 0..1)`` in order, covering both
+        documents.
     """
-    n, m = len(pivot.paragraphs), len(other.paragraphs)
-    if n == 0 or m == 0:
-        return [((i,), (), 0.0) for i in range(n)] + [((), (j,), 0.0) for j in range(m)]
-    ratio = (sum(other.lengths) / sum(pivot.lengths)) or 1.0
-    shared_rows = _SharedAnchors(pivot.anchors, other.anchors)  # for both passes
-    beads = _align_pair(pivot, other, ratio, shared_rows)
-    matched_a = sum(pivot.lengths[x] for a, b, _ in beads if a and b for x in a)
-    matched_b = sum(other.lengths[y] for a, b, _ in beads if a and b for y in b)
-    if matched_a and matched_b and abs(matched_b / matched_a / ratio - 1) > RATIO_DRIFT:
-        beads = _align_pair(pivot, other, matched_b / matched_a, shared_rows)
-    return beads
+    results: list[list[Bead]] = [[] for _ in pairs]
+    jobs = []
+    for index, (pivot, other) in enumerate(pairs):
+        n, m = len(pivot.paragraphs), len(other.paragraphs)
+        if n == 0 or m == 0:
+            results[index] = [((i,), (), 0.0) for i in range(n)] + [((), (j,), 0.0) for j in range(m)]
+        else:
+            jobs.append(_Pair(index, pivot, other, (sum(other.lengths) / sum(pivot.lengths)) or 1.0))
+    again = []
+    for job, beads in zip(jobs, _align_batch(jobs)):
+        results[job.index] = beads
+        matched_a = sum(job.pivot.lengths[x] for a, b, _ in beads if a and b for x in a)
+        matched_b = sum(job.other.lengths[y] for a, b, _ in beads if a and b for y in b)
+        if matched_a and matched_b and abs(matched_b / matched_a / job.ratio - 1) > RATIO_DRIFT:
+            job.ratio = matched_b / matched_a
+            again.append(job)
+    for job, beads in zip(again, _align_batch(again)):
+        results[job.index] = beads
+    return results
 
 
 class _SharedAnchors:
     """How many anchors each pivot paragraph shares with each paragraph of the other document, as asked.
 
-    Each pivot paragraph is asked about twice (rows i+1 and i+2 of the alignment, over about the same band of the
-    other document), and again when the documents are aligned a second time: what was counted is kept.
+    For pairs of long documents (``DENSE_CELLS``), whose table of every pair of paragraphs would be too big:
+    only the band is asked about. Each pivot paragraph is asked about twice (rows i+1 and i+2 of the alignment,
+    over about the same band of the other document), and again when the documents are aligned a second time:
+    what was counted is kept.
     """
 
     def __init__(self, anchors_a: list[set[str]], anchors_b: list[set[str]]):
@@ -124,150 +142,250 @@ class _SharedAnchors:
         return counts[base - start:high - start]
 
 
-# A cell's way in (``back``): the bead that ends there, from which the cell it starts in follows.
-_GAP_A, _GAP_B, _ONE_ONE, _TWO_ONE = (1, 0), (0, 1), (1, 1), (2, 1)
-_MATCH_BEADS = [(bead, da, db, prior) for bead, prior in BEAD_COST.items() for da, db in [bead] if da and db]
-assert _MATCH_BEADS[0][0] == _ONE_ONE and _MATCH_BEADS[1][0] == _TWO_ONE  # the 1-1 beads come first
-_NO_SHARED_REWARD = ANCHOR_WEIGHT * (0.0 - ANCHOR_EXPECTED)
-# Far more than the rounding errors of costs (a few units in the last place of at most some 10^6).
-_MARGIN = 1e-6
+# Above this many pairs of paragraphs (n × m), a pair's shared anchors are counted in the band only, as the
+# alignment reaches it (``_SharedAnchors``), rather than all at once in a table (4 bytes a pair).
+DENSE_CELLS = 1_000_000
+# Where a cell's best way in came from (``back``), by code: the bead that ends there.
+_CODES = [None, (1, 0), (0, 1), (1, 1), (2, 1), (1, 2), (2, 2)]
+_GAP_A, _GAP_B = 1, 2
+_MATCH_BEADS = [(_CODES.index(bead), bead[0], bead[1], BEAD_COST[bead]) for bead in [(1, 1), (2, 1), (1, 2), (2, 2)]]
 
 
-def _align_pair(pivot: _Doc, other: _Doc, ratio: float,
-                shared_rows: "_SharedAnchors") -> list[tuple[tuple[int, ...], tuple[int, ...], float]]:
-    n, m = len(pivot.paragraphs), len(other.paragraphs)
-    band = MIN_BAND
-    # Prefix sums: any bead's length and anchor count in O(1).
-    length_a, length_b = _prefix(pivot.lengths), _prefix(other.lengths)
-    size_a = _prefix([len(a) for a in pivot.anchors])
-    size_b = _prefix([len(b) for b in other.anchors])
-    anchors_a, anchors_b = pivot.anchors, other.anchors
-    # The other document's side of a bead of db paragraphs ending before paragraph j: length (also divided by
-    # the ratio) and anchor count, by j.
-    length_to = {db: [0] * db + [length_b[j] - length_b[j - db] for j in range(db, m + 1)] for db in (1, 2)}
-    scaled_to = {db: [length / ratio for length in lengths] for db, lengths in length_to.items()}
-    size_to = {db: [0] * db + [size_b[j] - size_b[j - db] for j in range(db, m + 1)] for db in (1, 2)}
-    gap = BEAD_COST[(1, 0)]
-    erfc, log, sqrt = math.erfc, math.log, math.sqrt
-    sqrt_variance, root2 = sqrt(VARIANCE), sqrt(2)
-    inf = float("inf")
-    # The band follows the best path so far (plus the expected slope), so it can stay narrow and still
-    # follow a drift from the diagonal: rows dropped or merged in one document.
-    slope = m / n
-    bounds: list[tuple[int, int]] = []
-    cost: list[list[float]] = []
-    back: list[list[tuple[int, int] | None]] = []
-    for i in range(n + 1):
-        if i == 0:
-            low, high = 0, min(m, band)
+@dataclass
+class _Pair:
+    """A pair of documents to align, and what the alignment reads of them."""
+
+    index: int  # in the caller's list
+    pivot: _Doc
+    other: _Doc
+    ratio: float
+    shared: object = None  # the counts of shared anchors: numpy array (n × m) or _SharedAnchors, made once
+
+    def __post_init__(self):
+        self.length_a, self.length_b = _prefix(self.pivot.lengths), _prefix(self.other.lengths)
+        self.size_a = _prefix([len(a) for a in self.pivot.anchors])
+        self.size_b = _prefix([len(b) for b in self.other.anchors])
+
+
+def _shared_table(np, anchors_a: list[set[str]], anchors_b: list[set[str]]):
+    """``len(anchors_a[x] & anchors_b[y])`` for every x and y, as a flat array (x × m + y)."""
+    n, m = len(anchors_a), len(anchors_b)
+    where_b: dict[str, list[int]] = {}
+    for y, bag in enumerate(anchors_b):
+        for anchor in bag:
+            where_b.setdefault(anchor, []).append(y)
+    where_a: dict[str, list[int]] = {}
+    for x, bag in enumerate(anchors_a):
+        for anchor in bag:
+            if anchor in where_b:
+                where_a.setdefault(anchor, []).append(x)
+    cells: list[int] = []
+    table = np.zeros(n * m, dtype=np.int32)
+    for anchor, xs in where_a.items():
+        ys = where_b[anchor]
+        if len(xs) * len(ys) > 64:  # an anchor of many paragraphs: its block at once
+            table.reshape(n, m)[np.ix_(xs, ys)] += 1
         else:
-            previous_low, previous_high = bounds[i - 1]
-            previous_row = cost[i - 1]
-            best_j = previous_low + previous_row.index(min(previous_row))
-            centre = int(round(best_j + slope))
-            low = max(0, min(centre - band, previous_high))
-            high = min(m, max(centre + band, previous_low + 2))
-            if i == n:
-                high = m
-        bounds.append((low, high))
-        width = high - low + 1
-        # Each cell's best way in: first from the rows above (1-0, then the beads), then, left to right, 0-1 from
-        # the cell before. Of equal costs the first in the order 0-1, 1-0, 1-1, 2-1, 1-2, 2-2 wins, as it did
-        # when every cell tried them in that order.
-        entry, entry_from = [inf] * width, [None] * width
-        if i:
-            above_low, above_high = bounds[i - 1]
-            start, end = max(low, above_low), min(high, above_high) + 1
-            if start < end:
-                # 1-0: a pivot paragraph with nothing in the other document.
-                above = cost[i - 1]
-                entry[start - low:end - low] = [value + gap for value in above[start - above_low:end - above_low]]
-                entry_from[start - low:end - low] = [_GAP_A] * (end - start)
-            # Anchors shared by pivot paragraph i-1 (and i-2, summed) with each paragraph y >= base of the other.
-            base = max(0, low - 2)
-            shared = [shared_rows.get(i - 1, base, high)]
-            if i >= 2:
-                shared.append(list(map(add, shared[0], shared_rows.get(i - 2, base, high))))
-        # What a bead must beat to win a cell: its cost so far, and once the 1-1 beads are in, also what 0-1 steps
-        # from the cells to its left would give it. Those steps come last and win ties, so a bead that does not
-        # beat that cannot win the cell: skipping it early leaves every cell's cost and way in as they were.
-        limit = entry
-        for bead, da, db, prior in _MATCH_BEADS:
-            if i < da:
-                continue
-            if bead == _TWO_ONE:
-                limit = _with_gaps(entry, gap)
-            pi = i - da
-            previous_costs = cost[pi]
-            p_low, p_high = bounds[pi]
-            first, last = max(low, p_low + db), min(high, p_high + db)
-            if first > last:
-                continue
-            la = length_a[i] - length_a[pi]
-            la_ratio = la * ratio
-            size_pivot = size_a[i] - size_a[pi]
-            lengths_to, scaled, sizes_to = length_to[db], scaled_to[db], size_to[db]
-            # overlap[j - 1 - base]: the anchors this bead's paragraphs share, summed over their pairs.
-            overlap = shared[da - 1]
-            if db == 2:
-                overlap = overlap[:1] + list(map(add, overlap, overlap[1:]))
-            cells = range(first, last + 1)
-            if bead != _ONE_ONE:
-                # The beads 2-1, 1-2 and 2-2 seldom win. A test in C says whether any of the row's might with the
-                # reward of a bead that shares no anchor (the most it gets then), with a margin far above the
-                # rounding of costs; when none can, only those that share anchors are tried.
-                usual = _NO_SHARED_REWARD if size_pivot else 0.0
-                if not any(map(gt, map(sub, limit[first - low:last - low + 1],
-                                       previous_costs[first - db - p_low:last - db - p_low + 1]),
-                               repeat(prior - usual - _MARGIN))):
-                    cells = compress(cells, overlap[first - 1 - base:last - base])
-            for j in cells:
-                previous = previous_costs[j - db - p_low]
-                if previous == inf:
-                    continue
-                best = limit[j - low]
-                step = previous + prior
-                sizes = size_pivot + sizes_to[j]
-                if sizes:
-                    # Shared anchors reward a bead; anchors on one side only (a number, a name) cost it.
-                    reward = ANCHOR_WEIGHT * (2 * overlap[j - 1 - base] / sizes - ANCHOR_EXPECTED)
-                    # The length cost is never negative: a bead that cannot win even without it is skipped.
-                    if step - reward >= best:
-                        continue
-                elif step >= best:
-                    continue
-                delta = (lengths_to[j] - la_ratio) / (sqrt((la + scaled[j]) / 2) * sqrt_variance)
-                probability = erfc((delta if delta >= 0 else -delta) / root2)
-                step = step - log(probability if probability > 1e-12 else 1e-12)
-                if sizes:
-                    step -= reward
-                k = j - low
-                if step < entry[k]:
-                    entry[k], entry_from[k] = step, bead
-                    if step < limit[k]:
-                        limit[k] = step
+            cells += [x * m + y for x in xs for y in ys]
+    if cells:
+        table += np.bincount(cells, minlength=n * m).astype(np.int32)
+    return table
+
+
+class _Batch:
+    """What ``_align_batch`` reads of its pairs, as numpy arrays laid end to end, pair after pair.
+
+    Per pair: its pivot's prefix sums of lengths and of anchor counts (n + 1 each, from ``offset_a``); by the
+    other document's paragraph j, the length (also divided by the ratio) and anchor count of a bead of ``db``
+    paragraphs ending before j (m + 1 each, from ``offset_b``); and its table of shared anchors (n × m, from
+    ``offset_s``; none for a pair counted in the band, see ``DENSE_CELLS``), with a 0 at the very end for cells
+    that have no such paragraphs.
+    """
+
+    def __init__(self, np, jobs: list[_Pair]):
+        self.n = np.array([len(job.pivot.lengths) for job in jobs])
+        self.m = np.array([len(job.other.lengths) for job in jobs])
+        self.ratio = np.array([job.ratio for job in jobs])
+        self.offset_a = np.concatenate(([0], np.cumsum(self.n + 1)[:-1]))
+        self.offset_b = np.concatenate(([0], np.cumsum(self.m + 1)[:-1]))
+        self.length_a = np.array([value for job in jobs for value in job.length_a])
+        self.size_a = np.array([value for job in jobs for value in job.size_a])
+        self.length_to, self.scaled_to, self.size_to = {}, {}, {}
+        for db in (1, 2):
+            self.length_to[db] = np.array([0 if j < db else job.length_b[j] - job.length_b[j - db]
+                                           for job in jobs for j in range(len(job.length_b))])
+            self.size_to[db] = np.array([0 if j < db else job.size_b[j] - job.size_b[j - db]
+                                         for job in jobs for j in range(len(job.size_b))])
+            self.scaled_to[db] = self.length_to[db] / np.repeat(self.ratio, self.m + 1)
+        tables, self.lazy = [], []
+        for s, job in enumerate(jobs):
+            if job.shared is None:
+                dense = len(job.pivot.anchors) * len(job.other.anchors) <= DENSE_CELLS
+                job.shared = (_shared_table(np, job.pivot.anchors, job.other.anchors) if dense
+                              else _SharedAnchors(job.pivot.anchors, job.other.anchors))
+            if isinstance(job.shared, _SharedAnchors):
+                self.lazy.append(s)
+                tables.append(np.zeros(0, dtype=np.int32))
+            else:
+                tables.append(job.shared)
+        self.offset_s = np.concatenate(([0], np.cumsum([len(table) for table in tables])[:-1]))
+        self.shared = np.concatenate(tables + [np.zeros(1, dtype=np.int32)])
+        self.nothing = len(self.shared) - 1
+        self.dense = np.ones(len(jobs), dtype=bool)
+        self.dense[self.lazy] = False
+        self.jobs = jobs
+
+
+def _align_batch(jobs: list[_Pair]) -> list[list[Bead]]:
+    """The alignment of each pair: the cheapest monotone path of beads, by dynamic programming in a band.
+
+    All the pairs advance together, a row (a pivot paragraph) at a time, each row's cells computed for every
+    pair at once in numpy. On an import's batch of pairs of 20-paragraph documents, that takes about a third of
+    the time of a loop over each pair's cells; a lone pair of long documents takes about twice as long (some
+    numpy calls a row). Each cell is computed as that loop did, operation for operation, with the same
+    ``math.erfc`` and ``math.log`` (numpy has no erfc): the same costs to the last bit, so the same paths.
+    """
+    if not jobs:
+        return []
+    import numpy as np  # here, not at the top: a server that never aligns needs not load it (15 MB)
+
+    jobs = sorted(jobs, key=lambda job: -len(job.pivot.lengths))  # the pairs still in a row come first
+    batch = _Batch(np, jobs)
+    n, m, ratio, slope = batch.n, batch.m, batch.ratio, batch.m / batch.n
+    offset_a, offset_b, length_a, size_a = batch.offset_a, batch.offset_b, batch.length_a, batch.size_a
+    length_to, scaled_to, size_to = batch.length_to, batch.scaled_to, batch.size_to
+    active = [int(np.count_nonzero(n >= i)) for i in range(int(n[0]) + 1)]
+
+    gap = BEAD_COST[(1, 0)]
+    sqrt_variance, root2 = math.sqrt(VARIANCE), math.sqrt(2)
+    erfc, log, inf = math.erfc, math.log, math.inf
+    lows, highs, backs, costs = [], [], [], []
+    for i, live in enumerate(active):
+        m_i, pairs = m[:live], np.arange(live)[:, None]
+        # The band follows the best path so far (plus the expected slope), so it can stay narrow and still
+        # follow a drift from the diagonal: rows dropped or merged in one document.
         if i == 0:
-            entry[0] = 0.0
-        # 0-1: a paragraph of the other document with nothing in the pivot; first when costs are equal.
-        left = entry[0 if i else max(low, 1) - 1 - low] + gap
-        for k in range(1 if i else max(low, 1) - low, width):
-            here = entry[k]
-            if left <= here and left < inf:
-                entry[k], entry_from[k] = left, _GAP_B
-                here = left
-            left = here + gap
-        cost.append(entry)
-        back.append(entry_from)
+            low, high = np.zeros(live, dtype=np.int64), np.minimum(m_i, MIN_BAND)
+        else:
+            previous_low, previous_high = lows[i - 1][:live], highs[i - 1][:live]
+            best_j = previous_low + costs[i - 1][:live].argmin(axis=1)
+            centre = np.rint(best_j + slope[:live]).astype(np.int64)
+            low = np.maximum(0, np.minimum(centre - MIN_BAND, previous_high))
+            high = np.where(n[:live] == i, m_i, np.minimum(m_i, np.maximum(centre + MIN_BAND, previous_low + 2)))
+        spans = high - low
+        width = int(spans.max()) + 1
+        cell = np.arange(width)
+        inside = cell <= spans[:, None]
+        columns = np.minimum(low[:, None] + cell, m_i[:, None])  # j, by pair and cell (past the band: m)
+        columns_b = offset_b[:live, None] + columns
+        entry = np.full((live, width), inf)
+        back = np.zeros((live, width), dtype=np.int8)
+        if i:
+            # 1-0: a pivot paragraph with nothing in the other document.
+            reach = inside & (columns >= previous_low[:, None]) & (columns <= previous_high[:, None])
+            above = costs[i - 1][pairs, np.minimum(np.maximum(columns - previous_low[:, None], 0), costs[i - 1].shape[1] - 1)]
+            entry[reach] = above[reach] + gap
+            back[reach] = _GAP_A
+            overlaps = _overlaps(np, batch, i, live, low, high, columns)
+            for code, da, db, prior in _MATCH_BEADS:
+                if i < da:
+                    continue
+                before, before_low, before_high = costs[i - da], lows[i - da][:live], highs[i - da][:live]
+                reach = inside & (columns >= before_low[:, None] + db) & (columns <= before_high[:, None] + db)
+                step = before[pairs, np.minimum(np.maximum(columns - db - before_low[:, None], 0), before.shape[1] - 1)] + prior
+                la = length_a[offset_a[:live] + i] - length_a[offset_a[:live] + i - da]
+                sizes = (size_a[offset_a[:live] + i] - size_a[offset_a[:live] + i - da])[:, None] + size_to[db][columns_b]
+                # Shared anchors reward a bead; anchors on one side only (a number, a name) cost it.
+                with_anchors = sizes > 0
+                reward = ANCHOR_WEIGHT * (2 * overlaps[(da, db)] / np.where(with_anchors, sizes, 1) - ANCHOR_EXPECTED)
+                # The length cost is never negative: a bead that cannot win even without it is not costed.
+                cells = np.nonzero(reach & (np.where(with_anchors, step - reward, step) < entry))
+                if not len(cells[0]):
+                    continue
+                pair = cells[0]
+                delta = ((length_to[db][columns_b[cells]] - (la * ratio[:live])[pair])
+                         / (np.sqrt((la[pair] + scaled_to[db][columns_b[cells]]) / 2) * sqrt_variance))
+                probability = np.fromiter(map(erfc, (np.abs(delta) / root2).tolist()), float, len(pair))
+                value = step[cells] - np.fromiter(map(log, np.maximum(probability, 1e-12).tolist()), float, len(pair))
+                value = np.where(with_anchors[cells], value - reward[cells], value)
+                better = value < entry[cells]
+                won = (pair[better], cells[1][better])
+                entry[won] = value[better]
+                back[won] = code
+        else:
+            entry[:, 0] = 0.0
+        _gaps_from_the_left(np, entry, back, inside, gap)
+        lows.append(low)
+        highs.append(high)
+        backs.append(back)
+        costs.append(entry)
+        if i >= 2:
+            costs[i - 2] = None  # no bead reaches further up
+    out = {}
+    for s, job in enumerate(jobs):
+        out[job.index] = _path(job, [(backs[i][s], int(lows[i][s])) for i in range(len(job.pivot.lengths) + 1)])
+    return [out[job.index] for job in sorted(jobs, key=lambda job: job.index)]
+
+
+def _overlaps(np, batch: _Batch, i: int, live: int, low, high, columns) -> dict:
+    """The anchors that each bead ending in row ``i`` shares, by bead and cell: summed over its pivot paragraphs
+    i-1 (and i-2) and its paragraphs j-1 (and j-2) of the other document."""
+    counts = {}
+    for x in (i - 1, i - 2)[:1 if i < 2 else 2]:
+        base = batch.offset_s[:live, None] + x * batch.m[:live, None]
+        for y_back in (1, 2):
+            counts[(x, y_back)] = batch.shared[np.where(batch.dense[:live, None] & (columns >= y_back),
+                                                        base + columns - y_back, batch.nothing)]
+    for s in batch.lazy:  # long documents: counted in the band, as it is reached
+        if s < live:
+            start, end = max(0, int(low[s]) - 2), int(high[s])
+            for x in (i - 1, i - 2)[:1 if i < 2 else 2]:
+                shared = batch.jobs[s].shared.get(x, start, end)
+                for y_back in (1, 2):
+                    counts[(x, y_back)][s] = [shared[j - y_back - start] if start <= j - y_back < end else 0
+                                              for j in range(int(low[s]), int(low[s]) + columns.shape[1])]
+    one = counts[(i - 1, 1)]
+    if i < 2:
+        return {(1, 1): one, (1, 2): one + counts[(i - 1, 2)]}
+    return {(1, 1): one, (2, 1): one + counts[(i - 2, 1)], (1, 2): one + counts[(i - 1, 2)],
+            (2, 2): one + counts[(i - 1, 2)] + counts[(i - 2, 1)] + counts[(i - 2, 2)]}
+
+
+def _gaps_from_the_left(np, entry, back, inside, gap: float) -> None:
+    """0-1 beads: a paragraph of the other document with nothing in the pivot. Left to right, a cell takes the
+    cost of the cell before it plus ``gap`` when that is no more than its own (first when costs are equal)."""
+    inf = math.inf
+    left = entry[:, :-1] + gap
+    can = (left <= entry[:, 1:]) & (left < inf) & inside[:, 1:]
+    columns = np.nonzero(can.any(axis=0))[0]
+    if not len(columns):
+        return  # no cell takes the step as the row is; none can after that
+    last = int(columns[-1]) + 1
+    for k in range(int(columns[0]) + 1, entry.shape[1]):
+        left = entry[:, k - 1] + gap
+        take = (left <= entry[:, k]) & (left < inf) & inside[:, k]
+        if take.any():
+            entry[take, k] = left[take]
+            back[take, k] = _GAP_B
+        elif k >= last:
+            break  # nothing changed here, and nothing further on could change as the row was
+
+
+def _path(job: _Pair, rows: list) -> list[Bead]:
+    """Follow the cells' ways in back from the last cell: the beads, each with its similarity."""
+    length_a, length_b, size_a, size_b = job.length_a, job.length_b, job.size_a, job.size_b
+    anchors_a, anchors_b = job.pivot.anchors, job.other.anchors
     result = []
-    i, j = n, m
+    i, j = len(job.pivot.lengths), len(job.other.lengths)
     while i or j:
-        da, db = back[i][j - bounds[i][0]]
+        back, low = rows[i]
+        da, db = _CODES[back[j - low]]
         pi, pj = i - da, j - db
         a, b = tuple(range(pi, i)), tuple(range(pj, j))
         similarity = 0.0
         if a and b:
             la, lb = length_a[i] - length_a[pi], length_b[j] - length_b[pj]
-            length_fit = math.exp(-_length_cost(la, lb, ratio) / 4)
+            length_fit = math.exp(-_length_cost(la, lb, job.ratio) / 4)
             sizes = size_a[i] - size_a[pi] + size_b[j] - size_b[pj]
             if not sizes:
                 anchor_fit = length_fit
@@ -280,19 +398,6 @@ def _align_pair(pivot: _Doc, other: _Doc, ratio: float,
         i, j = pi, pj
     result.reverse()
     return result
-
-
-def _with_gaps(costs: list[float], gap: float) -> list[float]:
-    """Each cell's cost, or less when 0-1 steps (each costing ``gap``) from a cell to its left make it less.
-
-    No cell of the row can end cheaper than this once its 0-1 steps are taken, whatever else reaches it.
-    """
-    out = costs[:]
-    for k in range(1, len(out)):
-        left = out[k - 1] + gap
-        if left < out[k]:
-            out[k] = left
-    return out
 
 
 def _prefix(values: list[int]) -> list[int]:
@@ -342,23 +447,36 @@ def _looks_comparable(pivot: _Doc, other: _Doc, beads) -> bool:
     return with_anchors > 0 and sharing < COMPARABLE_MATCH_SHARE * with_anchors
 
 
-def _decide(documents, roles, pivot):
-    docs = [_prepare(paragraphs) for paragraphs in documents]
-    roles = list(roles) if roles is not None else [None] * len(docs)
-    centre = _choose_pivot(docs, roles, pivot)
-    pair_beads, comparable = {}, set()
-    for index, doc in enumerate(docs):
-        if index == centre:
-            continue
-        if roles[index] == "comparable":
-            comparable.add(index)
-            continue
-        beads = align_pair(docs[centre], doc)
-        if roles[index] is None and _looks_comparable(docs[centre], doc, beads):
-            comparable.add(index)
-        else:
-            pair_beads[index] = beads
-    return docs, centre, pair_beads, comparable
+Group = tuple[list[_Doc], list[str | None], int | None]  # its documents, their roles, the pivot if forced
+
+
+def _decide(groups: list[Group]) -> list[tuple[list[_Doc], int, dict, set[int]]]:
+    """For each group its pivot, the beads of each document aligned to it, and the documents treated as
+    comparable; the pairs of all the groups are aligned at once."""
+    plans, pairs = [], []
+    for docs, roles, pivot in groups:
+        centre = _choose_pivot(docs, roles, pivot)
+        wanted = [index for index, role in enumerate(roles) if index != centre and role != "comparable"]
+        plans.append((centre, wanted))
+        pairs += [(docs[centre], docs[index]) for index in wanted]
+    aligned = iter(align_pairs(pairs))
+    decided = []
+    for (docs, roles, _), (centre, wanted) in zip(groups, plans):
+        pair_beads = {}
+        comparable = {index for index, role in enumerate(roles) if index != centre and role == "comparable"}
+        for index in wanted:
+            beads = next(aligned)
+            if roles[index] is None and _looks_comparable(docs[centre], docs[index], beads):
+                comparable.add(index)
+            else:
+                pair_beads[index] = beads
+        decided.append((docs, centre, pair_beads, comparable))
+    return decided
+
+
+def _group(documents: Sequence[Sequence[str]], roles: Sequence[str | None] | None, pivot: int | None) -> Group:
+    return [_prepare(paragraphs) for paragraphs in documents], \
+        list(roles) if roles is not None else [None] * len(documents), pivot
 
 
 def comparable_documents(documents: Sequence[Sequence[str]], roles: Sequence[str | None] | None = None,
@@ -369,7 +487,7 @@ def comparable_documents(documents: Sequence[Sequence[str]], roles: Sequence[str
     :param roles: per document ``"source"``, ``"translation"``, ``"comparable"`` or None (decide).
     :param pivot: force the pivot document.
     """
-    return _decide(documents, roles, pivot)[3]
+    return _decide([_group(documents, roles, pivot)])[0][3]
 
 
 def align(documents: Sequence[Sequence[str]], roles: Sequence[str | None] | None = None,
@@ -384,7 +502,7 @@ def align(documents: Sequence[Sequence[str]], roles: Sequence[str | None] | None
     """
     if not documents:
         return []
-    return _rows(*_decide(documents, roles, pivot))
+    return _rows(*_decide([_group(documents, roles, pivot)])[0])
 
 
 def align_and_classify(documents: Sequence[Sequence[str]], roles: Sequence[str | None] | None = None,
@@ -396,14 +514,33 @@ def align_and_classify(documents: Sequence[Sequence[str]], roles: Sequence[str |
     """
     if not documents:
         return [], set()
-    roles = list(roles) if roles is not None else [None] * len(documents)
-    decided = _decide(documents, roles, pivot)
-    docs, centre, _, comparable = decided
-    found = {index for index in comparable if roles[index] is None}
-    settled = ["comparable" if index in found else role for index, role in enumerate(roles)]
-    if found and _choose_pivot(docs, settled, pivot) != centre:
-        decided = _decide(documents, settled, pivot)
-    return _rows(*decided), found
+    return _align_and_classify([_group(documents, roles, pivot)])[0]
+
+
+def align_many(groups: Sequence[tuple[Sequence[Sequence[str]], Sequence[str | None] | None]]) \
+        -> list[tuple[list[Row], set[int]]]:
+    """``align_and_classify`` of each group (its documents' paragraphs, and their roles), the pairs of all the
+    groups aligned at once: an import of many groups aligns them several times faster than one by one."""
+    results: list[tuple[list[Row], set[int]]] = [([], set()) for _ in groups]
+    present = [index for index, (documents, _) in enumerate(groups) if documents]
+    aligned = _align_and_classify([_group(*groups[index], None) for index in present])
+    for index, result in zip(present, aligned):
+        results[index] = result
+    return results
+
+
+def _align_and_classify(groups: list[Group]) -> list[tuple[list[Row], set[int]]]:
+    decided = _decide(groups)
+    found_in, again = [], []
+    for k, ((docs, roles, pivot), (_, centre, _, comparable)) in enumerate(zip(groups, decided)):
+        found = {index for index in comparable if roles[index] is None}
+        found_in.append(found)
+        settled = ["comparable" if index in found else role for index, role in enumerate(roles)]
+        if found and _choose_pivot(docs, settled, pivot) != centre:
+            again.append((k, (docs, settled, pivot)))
+    for (k, _), redone in zip(again, _decide([group for _, group in again])):
+        decided[k] = redone
+    return [(_rows(*group_decided), found) for group_decided, found in zip(decided, found_in)]
 
 
 def _rows(docs: list[_Doc], centre: int, pair_beads: dict, comparable: set[int]) -> list[Row]:

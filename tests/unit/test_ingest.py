@@ -305,7 +305,7 @@ def test_an_error_in_a_worker_imports_nothing(session, tmp_path, monkeypatch):
 
     monkeypatch.setattr(prepare, "POOL_MIN_CHARS", 0)
     monkeypatch.setattr(prepare, "GROUPS_PER_TASK", 1)
-    monkeypatch.setattr(prepare, "plan_rows", broken)
+    monkeypatch.setattr(prepare, "align_many", broken)
     with pytest.raises(RuntimeError, match="the aligner broke"):
         import_documents(session, "Pool", _harbour_batch(tmp_path, 3))
     assert _count(session, Document) == 0 and _count(session, Group) == 0

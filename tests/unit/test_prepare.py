@@ -53,10 +53,20 @@ def test_in_process_the_batch_is_prepared_at_once():
 def test_the_pool_gives_what_the_process_gives(monkeypatch):
     monkeypatch.setattr(prepare, "POOL_MIN_CHARS", 0)
     monkeypatch.setattr(prepare, "GROUPS_PER_TASK", 3)
+    work = _work(30)
+    in_process = [result for results in prepare_groups(work, processes=1) for result in results]
+    chunks = list(prepare_groups(work, processes=2))
+    assert [len(chunk) for chunk in chunks] == [3] * 10  # a few groups at a time, in order
+    assert [result for chunk in chunks for result in chunk] == in_process
+
+
+@needs_fork
+def test_a_small_batch_still_gives_each_worker_several_tasks(monkeypatch):
+    monkeypatch.setattr(prepare, "POOL_MIN_CHARS", 0)
     work = _work(10)
     in_process = [result for results in prepare_groups(work, processes=1) for result in results]
     chunks = list(prepare_groups(work, processes=2))
-    assert [len(chunk) for chunk in chunks] == [3, 3, 3, 1]  # a few groups at a time, in order
+    assert [len(chunk) for chunk in chunks] == [2] * 5  # at least 4 tasks a process, not one task of all 10 groups
     assert [result for chunk in chunks for result in chunk] == in_process
 
 
@@ -67,7 +77,7 @@ def _fail(*args, **kwargs):
 @needs_fork
 def test_an_error_in_a_worker_reaches_the_caller(monkeypatch):
     monkeypatch.setattr(prepare, "POOL_MIN_CHARS", 0)
-    monkeypatch.setattr(prepare, "plan_rows", _fail)  # the workers are forked after this: they have it too
+    monkeypatch.setattr(prepare, "align_many", _fail)  # the workers are forked after this: they have it too
     with pytest.raises(RuntimeError, match="the aligner broke"):
         list(prepare_groups(_work(4), processes=2))
 
@@ -79,7 +89,7 @@ def _die(*args, **kwargs):
 @needs_fork
 def test_a_worker_that_dies_is_an_error_not_a_hang(monkeypatch):
     monkeypatch.setattr(prepare, "POOL_MIN_CHARS", 0)
-    monkeypatch.setattr(prepare, "plan_rows", _die)
+    monkeypatch.setattr(prepare, "align_many", _die)
     with pytest.raises(BrokenProcessPool):
         list(prepare_groups(_work(4), processes=2))
 
