@@ -53,6 +53,15 @@ def test_db_upgrade_creates_a_fresh_database(tmp_path):
     assert result.exit_code == 0 and "latest schema" in result.output
 
 
+def test_a_database_url_with_a_percent_escape_upgrades(tmp_path):
+    # A folder named with a % (or a PostgreSQL password written %40 in its URL) once stopped every command: Alembic's
+    # configuration read the URL's % as the start of an interpolation.
+    folder = tmp_path / "100% labels"
+    folder.mkdir()
+    result = invoke(f"sqlite:///{folder / 'new.db'}", "db", "upgrade")
+    assert result.exit_code == 0 and "latest schema" in result.output, result.output
+
+
 def test_demo_builds_its_corpus_and_account(tmp_path):
     path = tmp_path / "demo.db"
     result = CliRunner().invoke(main, ["demo", "--path", str(path), "--no-serve"], catch_exceptions=False)
