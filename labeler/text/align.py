@@ -283,7 +283,7 @@ def _align_batch(jobs: list[_Pair]) -> list[list[Bead]]:
         if i:
             # 1-0: a pivot paragraph with nothing in the other document.
             reach = inside & (columns >= previous_low[:, None]) & (columns <= previous_high[:, None])
-            above = costs[i - 1][pairs, np.minimum(np.maximum(columns - previous_low[:, None], 0), costs[i - 1].shape[1] - 1)]
+            above = _cells(np, costs[i - 1], pairs, columns - previous_low[:, None])
             entry[reach] = above[reach] + gap
             back[reach] = _GAP_A
             overlaps = _overlaps(np, batch, i, live, low, high, columns)
@@ -292,9 +292,10 @@ def _align_batch(jobs: list[_Pair]) -> list[list[Bead]]:
                     continue
                 before, before_low, before_high = costs[i - da], lows[i - da][:live], highs[i - da][:live]
                 reach = inside & (columns >= before_low[:, None] + db) & (columns <= before_high[:, None] + db)
-                step = before[pairs, np.minimum(np.maximum(columns - db - before_low[:, None], 0), before.shape[1] - 1)] + prior
+                step = _cells(np, before, pairs, columns - db - before_low[:, None]) + prior
                 la = length_a[offset_a[:live] + i] - length_a[offset_a[:live] + i - da]
-                sizes = (size_a[offset_a[:live] + i] - size_a[offset_a[:live] + i - da])[:, None] + size_to[db][columns_b]
+                size_pivot = size_a[offset_a[:live] + i] - size_a[offset_a[:live] + i - da]
+                sizes = size_pivot[:, None] + size_to[db][columns_b]
                 # Shared anchors reward a bead; anchors on one side only (a number, a name) cost it.
                 with_anchors = sizes > 0
                 reward = ANCHOR_WEIGHT * (2 * overlaps[(da, db)] / np.where(with_anchors, sizes, 1) - ANCHOR_EXPECTED)
@@ -325,6 +326,12 @@ def _align_batch(jobs: list[_Pair]) -> list[list[Bead]]:
     for s, job in enumerate(jobs):
         out[job.index] = _path(job, [(backs[i][s], int(lows[i][s])) for i in range(len(job.pivot.lengths) + 1)])
     return [out[job.index] for job in sorted(jobs, key=lambda job: job.index)]
+
+
+def _cells(np, row, pairs, at):
+    """``row[p][at[p, k]]`` for each pair p and cell k; ``at`` is clipped into the row (where it falls outside,
+    the caller does not read the value)."""
+    return row[pairs, np.minimum(np.maximum(at, 0), row.shape[1] - 1)]
 
 
 def _overlaps(np, batch: _Batch, i: int, live: int, low, high, columns) -> dict:
