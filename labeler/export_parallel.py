@@ -30,12 +30,13 @@ from typing import Iterator
 from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
-from labeler.export import GROUP_KEYS, GroupKey, ProjectFacts, _Counts, begin_snapshot, gold_lines
+from labeler.export_reading import GROUP_KEYS, GroupKey, begin_snapshot
+from labeler.gold_records import ProjectFacts, Counts, gold_lines
 
 CHUNK_BYTES = 1 << 20  # a worker's part is appended this much at a time
 
 
-def parallel_gold_blocks(session: Session, project: ProjectFacts, labels: str, counts: _Counts,
+def parallel_gold_blocks(session: Session, project: ProjectFacts, labels: str, counts: Counts,
                          workers: int) -> Iterator[bytes]:
     """Yield the gold export of all the project's groups in blocks (this process's lines, then each worker's
     part), exported by ``workers`` processes over one snapshot.
@@ -194,7 +195,7 @@ def _work(engine: Engine, project: ProjectFacts, labels: str, part_path: Path, c
     try:
         # The engine's pool was emptied before the fork: what it connects now is this process's own.
         share, token = channel.recv()
-        counts = _Counts()
+        counts = Counts()
         with engine.connect() as connection:
             _join_snapshot(connection, token)
             channel.send(("ready", None))

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 import labeler.export
 import labeler.export_parallel
+import labeler.gold_records
 from labeler.auth import create_user
 from labeler.cli import main
 from labeler.db import make_engine
@@ -126,7 +127,7 @@ def test_one_process_reads_one_snapshot_too(session, project, engine, monkeypatc
     # The export in one process (the web page's, a small one) read each statement on the state of its moment: a
     # span saved while it ran was in the file, its group's other records not re-read, and the file half of each.
     before, _ = exported(session, project)
-    real = labeler.export._loaded
+    real = labeler.gold_records.loaded
     late = next(document for document in session.exec(select(Document).join(Group).where(Group.key == "g6")))
 
     def saving_after_the_first_group(*args):
@@ -141,10 +142,10 @@ def test_one_process_reads_one_snapshot_too(session, project, engine, monkeypatc
                 other.dispose()
             yield data
 
-    monkeypatch.setattr(labeler.export, "_loaded", saving_after_the_first_group)
+    monkeypatch.setattr(labeler.gold_records, "loaded", saving_after_the_first_group)
     during, record = exported(session, project)
     assert during == before and record.id is not None
-    monkeypatch.setattr(labeler.export, "_loaded", real)
+    monkeypatch.setattr(labeler.gold_records, "loaded", real)
     assert b'"label":"MISC"' in exported(session, project)[0]
 
 

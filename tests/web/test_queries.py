@@ -181,7 +181,7 @@ def test_an_export_runs_a_fixed_number_of_queries_per_group_whatever_the_number_
     # The export streams a batch of groups at a time (memory holds one batch's documents and one group's spans):
     # a fixed number of queries per batch (documents, paragraphs, alignment) and per group (its spans), none per
     # document, paragraph or span.
-    import labeler.export
+    import labeler.export_reading
 
     auth.login("rev_user")
     one, _ = export(app, auth, corpus["one"], what)
@@ -192,7 +192,7 @@ def test_an_export_runs_a_fixed_number_of_queries_per_group_whatever_the_number_
     assert per_group == (0 if what == "alignment" else 1), per_group
     assert three - few == per_group
     assert many == few, (few, many)
-    monkeypatch.setattr(labeler.export, "GROUPS_PER_BATCH", 1)
+    monkeypatch.setattr(labeler.export_reading, "GROUPS_PER_BATCH", 1)
     alone = export(app, auth, corpus["few"], what)[0] - export(app, auth, corpus["one"], what)[0]
     assert per_group < alone <= EXPORT_MAX_PER_GROUP, alone  # a batch per group
     assert export(app, auth, corpus["three"], what)[0] - export(app, auth, corpus["few"], what)[0] == alone
