@@ -24,7 +24,8 @@ from _synthetic import write_jsonl  # noqa: E402
 from _timing import machine, percentile  # noqa: E402
 from labeler import create_app  # noqa: E402
 from labeler.auth import create_user  # noqa: E402
-from labeler.ingest import import_documents, read_paths  # noqa: E402
+from labeler.ingest import import_documents  # noqa: E402
+from labeler.readers import read_paths  # noqa: E402
 
 
 def measure_import(folder: Path, groups: int, paragraphs: int = 20, name: str = "import") -> dict:

@@ -32,8 +32,9 @@ from _synthetic import write_jsonl  # noqa: E402
 from _timing import machine, summary  # noqa: E402
 from labeler import annotations, create_app  # noqa: E402
 from labeler.auth import create_user  # noqa: E402
-from labeler.ingest import import_documents, read_paths  # noqa: E402
+from labeler.ingest import import_documents  # noqa: E402
 from labeler.models import Document, Group, Project, Segment  # noqa: E402
+from labeler.readers import read_paths  # noqa: E402
 
 LABELS = ["PER", "ORG", "LOC", "DATE", "MONEY"]
 USERNAME, PASSWORD = "bench", "bench-password"

@@ -29,7 +29,7 @@ def _clean(text: str | None) -> str:
 def _documents(path: Path, group_key: str, columns: list[tuple[str, str]], units: list[dict[str, str]],
                source_lang: str | None) -> list:
     """Documents of one group: ``columns`` are (doc_id, lang); ``units`` map doc_id → segment text."""
-    from labeler.ingest import DocumentInput
+    from labeler.readers import DocumentInput
 
     out = []
     for doc_id, lang in columns:

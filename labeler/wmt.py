@@ -155,7 +155,7 @@ def _read_row(values: dict, number: int, result: MqmFile, first_seen: dict) -> N
 
 def documents_of(mqm_file: MqmFile, path: Path, source_lang: str | None, target_lang: str | None) -> list:
     """The documents to import: per ``doc``, the source and each system's translation, a segment a line."""
-    from labeler.ingest import DocumentInput
+    from labeler.readers import DocumentInput
 
     out = []
     for doc, segments in sorted(mqm_file.sources.items()):

@@ -6,7 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from labeler.ingest import import_documents, read_paths
+from labeler.ingest import import_documents
+from labeler.readers import read_paths
 
 EN = ["The ferry service resumes on Friday.", "Tickets cost 12 euros.", "Captain Ines Moreau will sail the first trip.",
       "The port expects 3,000 passengers a week."]

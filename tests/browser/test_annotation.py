@@ -8,8 +8,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
-from labeler.ingest import import_documents, read_paths
+from labeler.ingest import import_documents
 from labeler.models import Annotation, Concept, Document
+from labeler.readers import read_paths
 from tests.conftest import PASSWORD
 
 TEXTS = {

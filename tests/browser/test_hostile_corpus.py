@@ -13,8 +13,9 @@ from sqlmodel import select
 
 from labeler import annotations
 from labeler.auth import create_user
-from labeler.ingest import import_documents, read_paths
+from labeler.ingest import import_documents
 from labeler.models import Concept, Document, Group, Project
+from labeler.readers import read_paths
 from tests.browser.test_annotation import select_text
 from tests.conftest import PASSWORD
 

@@ -5,7 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from labeler.ingest import import_documents, read_paths
+from labeler.ingest import import_documents
+from labeler.readers import read_paths
 from tests.conftest import DATA
 
 

@@ -5,8 +5,9 @@ import json
 from playwright.sync_api import expect
 from sqlmodel import select
 
-from labeler.ingest import import_documents, read_paths
+from labeler.ingest import import_documents
 from labeler.models import Annotation
+from labeler.readers import read_paths
 from tests.browser.test_annotation import TEXTS, URL, column
 
 

@@ -11,8 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
 from labeler.alignment import current_documents, realign_group
-from labeler.ingest import DocumentInput, ImportProblem, import_documents, read_paths
+from labeler.ingest import import_documents
 from labeler.models import AlignmentMember, AlignmentRow, Document, Group, Project, Segment
+from labeler.readers import DocumentInput, ImportProblem, read_paths
 from labeler.text import prepare
 from tests.conftest import DATA, require_seeds
 

@@ -96,7 +96,7 @@ def test_a_worker_that_dies_is_an_error_not_a_hang(monkeypatch):
 
 @needs_fork
 def test_a_big_import_loads_the_detection_models_while_it_reads_and_before_the_pool_forks(monkeypatch, tmp_path):
-    from labeler import ingest
+    from labeler import readers
     from labeler.text import langid
 
     warmed = []
@@ -112,12 +112,12 @@ def test_a_big_import_loads_the_detection_models_while_it_reads_and_before_the_p
     monkeypatch.setattr(prepare, "ProcessPoolExecutor", Pool)
     path = tmp_path / "small.jsonl"
     path.write_text('{"group": "g", "doc_id": "a", "text": "Hello there."}\n', encoding="utf-8")
-    monkeypatch.setattr(ingest, "POOL_MIN_CHARS", 10**9)
-    ingest.read_paths([path])
+    monkeypatch.setattr(readers, "POOL_MIN_CHARS", 10**9)
+    readers.read_paths([path])
     assert prepare._warming is None and not warmed  # a small file: nothing to load ahead
-    monkeypatch.setattr(ingest, "POOL_MIN_CHARS", 10)
-    ingest.read_paths([path])
+    monkeypatch.setattr(readers, "POOL_MIN_CHARS", 10)
+    readers.read_paths([path])
     assert prepare._warming is not None
-    assert ingest._at_least([tmp_path], 10) and not ingest._at_least([tmp_path], 10**9)  # a folder: its files
+    assert readers._at_least([tmp_path], 10) and not readers._at_least([tmp_path], 10**9)  # a folder: its files
     list(prepare_groups(_work(4), processes=2))
     assert warmed == [True] and forked_with == [None] and prepare._warming is None

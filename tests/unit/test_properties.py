@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from labeler.ingest import ImportProblem, read_paths
 from labeler.links import kb_url
+from labeler.readers import ImportProblem, read_paths
 from labeler.render import SpanView, runs
 from labeler.text.align import align
 from labeler.text.anchors import normalize_number

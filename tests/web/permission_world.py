@@ -18,8 +18,9 @@ from sqlmodel import Session, SQLModel, select
 from labeler import alignment, annotations, assignments, create_app, db, schema
 from labeler.auth import create_user, issue_token
 from labeler.export import export
-from labeler.ingest import import_documents, read_paths
+from labeler.ingest import import_documents
 from labeler.models import AlignmentMember, AlignmentRow, Annotation, Document, Group, Project, Segment
+from labeler.readers import read_paths
 from tests.conftest import PASSWORD, POSTGRES_URL, _postgres_admin, _postgres_database
 
 ROLES = ("anonymous", "assigned", "unassigned", "reviewer", "admin")

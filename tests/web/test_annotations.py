@@ -7,8 +7,9 @@ import pytest
 from sqlmodel import select
 
 from labeler.auth import create_user
-from labeler.ingest import import_documents, read_paths
+from labeler.ingest import import_documents
 from labeler.models import Annotation, Concept, Document, Event, Group, Project
+from labeler.readers import read_paths
 from tests.conftest import PASSWORD, AuthActions
 
 # Our own test sentences: Latin, emoji (a ZWJ family and a flag are one character on screen, several code

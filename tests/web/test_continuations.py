@@ -11,8 +11,9 @@ from sqlmodel import select
 
 from labeler import alignment
 from labeler.alignment import current_documents, realign_group
-from labeler.ingest import import_documents, read_paths
+from labeler.ingest import import_documents
 from labeler.models import AlignmentMember, AlignmentRow, Group, Segment
+from labeler.readers import read_paths
 from tests.unit.test_align import DE as DE_PARAGRAPHS, EN, ES
 
 # German merges English 1 and 2 into one paragraph.

@@ -29,8 +29,9 @@ from sqlmodel import Session, select
 
 from labeler.auth import create_user
 from labeler.cli import main
-from labeler.ingest import import_documents, read_paths
+from labeler.ingest import import_documents
 from labeler.models import Document
+from labeler.readers import read_paths
 from tests.conftest import PASSWORD, POSTGRES_URL
 
 pytestmark = [pytest.mark.subprocess,

@@ -10,8 +10,8 @@ import pytest
 from sqlmodel import select
 
 from labeler import annotations
-from labeler.ingest import ImportProblem, read_paths
 from labeler.models import Annotation, Concept, Project
+from labeler.readers import ImportProblem, read_paths
 from tests.web.test_annotations import BASE, annotator, create, group, span  # noqa: F401 (fixtures)
 from tests.web.test_api import API, GROUP, call, tokens  # noqa: F401 (fixture)
 

@@ -13,8 +13,9 @@ from labeler import annotations
 from labeler.auth import create_user
 from labeler.cli import main
 from labeler.export import ExportError, export
-from labeler.ingest import import_documents, read_paths
+from labeler.ingest import import_documents
 from labeler.models import Annotation, Document, ExportRecord, Group, Project
+from labeler.readers import read_paths
 from tests.conftest import PASSWORD
 
 # Our own sentences: English, a line with emoji and a combining mark, Japanese, Arabic.

@@ -17,8 +17,9 @@ from labeler.auth import create_user
 from labeler.cli import main
 from labeler.db import make_engine
 from labeler.export import export
-from labeler.ingest import import_documents, read_paths
+from labeler.ingest import import_documents
 from labeler.models import Annotation, Document, ExportRecord, Group, Project, Segment
+from labeler.readers import read_paths
 from tests.conftest import PASSWORD
 
 GROUPS = 7

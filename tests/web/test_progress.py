@@ -9,8 +9,9 @@ from sqlmodel import select
 
 from labeler import annotations, assignments
 from labeler.auth import create_user
-from labeler.ingest import import_documents, read_paths
+from labeler.ingest import import_documents
 from labeler.models import Assignment, Document, Group, Project
+from labeler.readers import read_paths
 from tests.conftest import PASSWORD, AuthActions
 
 HOSTILE = "<script>alert('x')</script>"

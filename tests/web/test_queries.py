@@ -14,8 +14,9 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from labeler import annotations
-from labeler.ingest import import_documents, read_paths
+from labeler.ingest import import_documents
 from labeler.models import Annotation, Concept, Document, Group, Project, Segment, User
+from labeler.readers import read_paths
 
 LANGS = ("en", "de", "fr")
 SMALL, LARGE = 4, 40  # paragraphs per document: the large group is 10× the small one (and fits one page)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from labeler.ingest import import_documents, read_paths
+from labeler.ingest import import_documents
+from labeler.readers import read_paths
 from tests.conftest import DATA
 
 

@@ -7,8 +7,9 @@ import pytest
 from sqlmodel import select
 
 from labeler.alignment import realign_group
-from labeler.ingest import import_documents, read_paths
+from labeler.ingest import import_documents
 from labeler.models import AlignmentMember, AlignmentRow, Event, Group, Segment
+from labeler.readers import read_paths
 
 EN = ["The bridge opens on Monday.", "It cost 40 million euros.", "Mayor Ana Ruiz cut the ribbon.",
       "Traffic will fall by a third."]
