@@ -8,7 +8,7 @@ everywhere). Both are events, so undo brings the suggestion back.
 
 from sqlmodel import Session, select
 
-from labeler.alignment import group_row
+from labeler.corrections import group_row
 from labeler.annotations import SpanError, _log, snapshot
 from labeler.models import AlignmentMember, Annotation, Document, Group
 

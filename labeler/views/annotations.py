@@ -11,7 +11,7 @@ from urllib.parse import quote
 from flask import Blueprint, abort, g, make_response, render_template, request
 from sqlmodel import select
 
-from labeler import alignment, annotations, reading, suggestions
+from labeler import annotations, corrections, reading, suggestions
 from labeler.db import get_session
 from labeler.models import INT_MAX, Annotation, Concept, Document
 from labeler.views import SAVED_EVENT, project_and_group_or_404, rows
@@ -255,8 +255,8 @@ def _accept_all(group, segment_id: int) -> tuple[int, int] | None:
     """The row where the paragraph begins, and how many of its suggestions the reader has not answered (None
     when the paragraph is in no row: a group imported without alignment shows no "accept all")."""
     try:
-        row = alignment.member_row(get_session(), group.id, segment_id)[1]
-    except alignment.NotInGroup:
+        row = corrections.member_row(get_session(), group.id, segment_id)[1]
+    except corrections.NotInGroup:
         return None
     return row.id, len(suggestions.pending_in_row(get_session(), group, g.user.id, row.id))
 

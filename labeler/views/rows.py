@@ -8,7 +8,7 @@ import json
 
 from flask import Blueprint, abort, g, render_template, url_for
 
-from labeler import alignment, reading, suggestions
+from labeler import corrections, reading, suggestions
 from labeler.db import get_session
 from labeler.views import SAVED_EVENT, project_and_group_or_404
 
@@ -70,7 +70,7 @@ def _answer(project, group, main_ids: list[int], other_ids: list[int] = (), dele
     """Commit, then render the main rows and the out-of-band ones."""
     session = get_session()
     # A correction that ends a continuation changes the rows it went on in too (or removes them).
-    changed, removed = alignment.changed_elsewhere(session)
+    changed, removed = corrections.changed_elsewhere(session)
     other_ids = [*other_ids, *(i for i in changed if i not in main_ids and i not in other_ids)]
     deleted_ids = [*deleted_ids, *(i for i in removed if i not in deleted_ids)]
     session.commit()
@@ -83,10 +83,10 @@ def _answer(project, group, main_ids: list[int], other_ids: list[int] = (), dele
     ), 200, {"Vary": "HX-Request"}
 
 
-def _refuse(error: alignment.AlignmentError):
+def _refuse(error: corrections.AlignmentError):
     get_session().rollback()
     # A row or paragraph of another group (or project) is not found here, like a span of another annotator.
-    abort(404 if isinstance(error, alignment.NotInGroup) else 409, description=str(error))
+    abort(404 if isinstance(error, corrections.NotInGroup) else 409, description=str(error))
 
 
 @bp.post("/rows/<int:row_id>/confirm")
@@ -94,8 +94,8 @@ def confirm(slug: str, key: str, row_id: int):
     """Confirm a row: a re-alignment keeps it."""
     project, group = _context(slug, key)
     try:
-        row = alignment.confirm_row(get_session(), group.id, row_id, g.user.id)
-    except alignment.AlignmentError as error:
+        row = corrections.confirm_row(get_session(), group.id, row_id, g.user.id)
+    except corrections.AlignmentError as error:
         _refuse(error)
     return _answer(project, group, [row.id])
 
@@ -106,7 +106,7 @@ def accept_suggestions(slug: str, key: str, row_id: int):
     project, group = _context(slug, key)
     try:
         accepted = suggestions.accept_row(get_session(), group, g.user.id, row_id)
-    except alignment.AlignmentError as error:
+    except corrections.AlignmentError as error:
         _refuse(error)
     body, status, headers = _answer(project, group, [row_id], mqm=True)
     count = len(accepted)
@@ -120,9 +120,9 @@ def merge(slug: str, key: str, row_id: int):
     project, group = _context(slug, key)
     session = get_session()
     try:
-        below = alignment.row_below(session, group.id, row_id)
-        row = alignment.merge_with_below(session, group.id, row_id, g.user.id)
-    except alignment.AlignmentError as error:
+        below = corrections.row_below(session, group.id, row_id)
+        row = corrections.merge_with_below(session, group.id, row_id, g.user.id)
+    except corrections.AlignmentError as error:
         _refuse(error)
     return _answer(project, group, [row.id], deleted_ids=[below.id])
 
@@ -135,10 +135,10 @@ def move(slug: str, key: str, segment_id: int, direction: str):
     project, group = _context(slug, key)
     session = get_session()
     try:
-        _, row = alignment.member_row(session, group.id, segment_id)
+        _, row = corrections.member_row(session, group.id, segment_id)
         row_id = row.id
-        changed = alignment.move_paragraph(session, group.id, segment_id, -1 if direction == "up" else 1, g.user.id)
-    except alignment.AlignmentError as error:
+        changed = corrections.move_paragraph(session, group.id, segment_id, -1 if direction == "up" else 1, g.user.id)
+    except corrections.AlignmentError as error:
         _refuse(error)
     target = changed[0]
     kept = [r.id for r in changed]
@@ -148,13 +148,13 @@ def move(slug: str, key: str, segment_id: int, direction: str):
 @bp.post("/paragraphs/<int:segment_id>/split")
 def split(slug: str, key: str, segment_id: int):
     """Split a row before a paragraph."""
-    return _into_new_row(slug, key, segment_id, alignment.split_row)
+    return _into_new_row(slug, key, segment_id, corrections.split_row)
 
 
 @bp.post("/paragraphs/<int:segment_id>/detach")
 def detach(slug: str, key: str, segment_id: int):
     """Give a paragraph a row of its own, just below its row."""
-    return _into_new_row(slug, key, segment_id, alignment.detach_paragraph)
+    return _into_new_row(slug, key, segment_id, corrections.detach_paragraph)
 
 
 def _into_new_row(slug: str, key: str, segment_id: int, correct):
@@ -162,10 +162,10 @@ def _into_new_row(slug: str, key: str, segment_id: int, correct):
     project, group = _context(slug, key)
     session = get_session()
     try:
-        _, row = alignment.member_row(session, group.id, segment_id)
+        _, row = corrections.member_row(session, group.id, segment_id)
         row_id = row.id
         new_row = correct(session, group.id, segment_id, g.user.id)
-    except alignment.AlignmentError as error:
+    except corrections.AlignmentError as error:
         _refuse(error)
     return _answer(project, group, [row_id, new_row.id])
 
@@ -176,12 +176,12 @@ def continue_below(slug: str, key: str, segment_id: int):
     project, group = _context(slug, key)
     session = get_session()
     try:
-        _, row = alignment.member_row(session, group.id, segment_id)
+        _, row = corrections.member_row(session, group.id, segment_id)
         row_id = row.id
-        below = alignment.continue_below(session, group.id, segment_id, g.user.id)
-    except alignment.AlignmentError as error:
+        below = corrections.continue_below(session, group.id, segment_id, g.user.id)
+    except corrections.AlignmentError as error:
         _refuse(error)
-    above = alignment.row_above(session, group.id, below.id)  # the last row it was in before
+    above = corrections.row_above(session, group.id, below.id)  # the last row it was in before
     return _answer(project, group, [row_id], other_ids=[i for i in (above.id, below.id) if i != row_id])
 
 
@@ -191,8 +191,8 @@ def end_continuation(slug: str, key: str, row_id: int, segment_id: int):
     project, group = _context(slug, key)
     session = get_session()
     try:
-        kept = alignment.end_continuation(session, group.id, row_id, segment_id, g.user.id)
-    except alignment.AlignmentError as error:
+        kept = corrections.end_continuation(session, group.id, row_id, segment_id, g.user.id)
+    except corrections.AlignmentError as error:
         _refuse(error)
     ids = [r.id for r in kept]
     # The row asked about answers in place, or goes (its removal comes with the changes made elsewhere).

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, select
 
-from labeler import alignment, annotations, assignments, create_app, db, schema
+from labeler import annotations, assignments, corrections, create_app, db, schema
 from labeler.auth import create_user, issue_token
 from labeler.export import export
 from labeler.ingest import import_documents
@@ -117,10 +117,10 @@ def build_world(session: Session, tmp_path) -> dict:
     rows = list(session.exec(select(AlignmentRow).where(AlignmentRow.group_id == group.id)
                              .order_by(AlignmentRow.position)))
     assert len(rows) == 3, "the corpus should align one paragraph per row"
-    alignment.merge_with_below(session, group.id, rows[1].id, b.id)
+    corrections.merge_with_below(session, group.id, rows[1].id, b.id)
     # ...and de0 goes on into r1, so that a continuation can be ended.
     de0 = _segment(session, group, "de", 0).id
-    alignment.continue_below(session, group.id, de0, b.id)
+    corrections.continue_below(session, group.id, de0, b.id)
     harbour_row = session.exec(select(AlignmentRow).where(AlignmentRow.group_id == harbour_group.id)).first()
     harbour_segment = session.exec(select(AlignmentMember.segment_id).where(
         AlignmentMember.row_id == harbour_row.id)).first()

@@ -45,7 +45,7 @@ def test_with_one_annotator_the_page_says_what_is_missing(client, session, users
 
 
 def test_agreement_on_alignment_corrections(client, session, users, group):
-    from labeler.alignment import confirm_row, merge_with_below
+    from labeler.corrections import confirm_row, merge_with_below
     from labeler.models import AlignmentRow
     from labeler.reports import agreement_report
 

@@ -9,7 +9,7 @@ import json
 import pytest
 from sqlmodel import select
 
-from labeler import alignment
+from labeler import corrections
 from labeler.alignment import current_documents, realign_group
 from labeler.ingest import import_documents
 from labeler.models import AlignmentMember, AlignmentRow, Group, Segment
@@ -75,68 +75,68 @@ def test_a_paragraph_begins_in_one_row_only(session, group):
 
 
 def test_moving_a_paragraph_puts_it_wholly_in_the_new_row(session, group):
-    alignment.move_paragraph(session, group.id, paragraph(session, group, "de", 1).id, +1, None)
+    corrections.move_paragraph(session, group.id, paragraph(session, group, "de", 1).id, +1, None)
     assert layout(session, group) == ["0 | 0 | 0", "1 |  | 1", "2 | 1 | 2", "3 | 2 | 3", "4 | 3 | 4"]
 
 
 def test_merging_two_rows_keeps_a_paragraph_once(session, group):
     ids = row_ids(session, group)
-    alignment.merge_with_below(session, group.id, ids[1], None)
+    corrections.merge_with_below(session, group.id, ids[1], None)
     assert layout(session, group) == ["0 | 0 | 0", "1 2 | 1 | 1 2", "3 | 2 | 3", "4 | 3 | 4"]
 
 
 def test_detaching_a_paragraph_ends_its_continuation(session, group):
-    alignment.detach_paragraph(session, group.id, paragraph(session, group, "de", 1).id, None)
+    corrections.detach_paragraph(session, group.id, paragraph(session, group, "de", 1).id, None)
     assert layout(session, group) == ["0 | 0 | 0", "1 |  | 1", " | 1 | ", "2 |  | 2", "3 | 2 | 3", "4 | 3 | 4"]
 
 
 def test_a_paragraph_that_begins_above_a_continuation_ends_it(session, group):
     german = paragraph(session, group, "de", 2)
-    alignment.move_paragraph(session, group.id, german.id, -1, None)
+    corrections.move_paragraph(session, group.id, german.id, -1, None)
     assert layout(session, group) == ["0 | 0 | 0", "1 | 1 | 1", "2 | 1+ 2 | 2", "3 |  | 3", "4 | 3 | 4"]
-    alignment.move_paragraph(session, group.id, german.id, -1, None)
+    corrections.move_paragraph(session, group.id, german.id, -1, None)
     assert layout(session, group) == ["0 | 0 | 0", "1 | 1 2 | 1", "2 |  | 2", "3 |  | 3", "4 | 3 | 4"]
-    changed, deleted = alignment.changed_elsewhere(session)
+    changed, deleted = corrections.changed_elsewhere(session)
     assert row_ids(session, group)[2] in changed and not deleted
 
 
 def test_a_row_left_with_nothing_but_an_ended_continuation_is_removed(session, group):
     ids = row_ids(session, group)
     for lang in ("en", "es"):  # row 2 keeps only the German continuation
-        alignment.move_paragraph(session, group.id, paragraph(session, group, lang, 2).id, -1, None)
+        corrections.move_paragraph(session, group.id, paragraph(session, group, lang, 2).id, -1, None)
     assert layout(session, group)[1:3] == ["1 2 | 1 | 1 2", " | 1+ | "]
-    alignment.end_continuation(session, group.id, ids[2], paragraph(session, group, "de", 1).id, None)
+    corrections.end_continuation(session, group.id, ids[2], paragraph(session, group, "de", 1).id, None)
     assert layout(session, group) == ["0 | 0 | 0", "1 2 | 1 | 1 2", "3 | 2 | 3", "4 | 3 | 4"]
 
 
 def test_continue_below_and_end_it(session, group):
     spanish = paragraph(session, group, "es", 3)
     ids = row_ids(session, group)
-    below = alignment.continue_below(session, group.id, spanish.id, None)
+    below = corrections.continue_below(session, group.id, spanish.id, None)
     assert below.id == ids[4]
     assert layout(session, group)[3:] == ["3 | 2 | 3", "4 | 3 | 3+ 4"]
     assert {r.status for r in session.exec(select(AlignmentRow).where(AlignmentRow.id.in_(ids[3:])))} == {"confirmed"}
-    with pytest.raises(alignment.AlignmentError, match="no row below"):
-        alignment.continue_below(session, group.id, spanish.id, None)
-    alignment.end_continuation(session, group.id, ids[4], spanish.id, None)
+    with pytest.raises(corrections.AlignmentError, match="no row below"):
+        corrections.continue_below(session, group.id, spanish.id, None)
+    corrections.end_continuation(session, group.id, ids[4], spanish.id, None)
     assert layout(session, group) == ALIGNED
-    with pytest.raises(alignment.AlignmentError, match="does not continue"):
-        alignment.end_continuation(session, group.id, ids[4], spanish.id, None)
+    with pytest.raises(corrections.AlignmentError, match="does not continue"):
+        corrections.end_continuation(session, group.id, ids[4], spanish.id, None)
     # A sentence drawn across a boundary: Spanish 1 goes on in the row where Spanish 2 begins.
-    alignment.continue_below(session, group.id, paragraph(session, group, "es", 1).id, None)
+    corrections.continue_below(session, group.id, paragraph(session, group, "es", 1).id, None)
     assert layout(session, group)[2] == "2 | 1+ | 1+ 2"
 
 
 def test_a_paragraph_cannot_continue_past_the_next_one(session, group):
-    alignment.merge_with_below(session, group.id, row_ids(session, group)[0], None)
+    corrections.merge_with_below(session, group.id, row_ids(session, group)[0], None)
     assert layout(session, group)[0] == "0 1 | 0 1 | 0 1"
-    with pytest.raises(alignment.AlignmentError, match="begins in the same row"):
-        alignment.continue_below(session, group.id, paragraph(session, group, "es", 0).id, None)
+    with pytest.raises(corrections.AlignmentError, match="begins in the same row"):
+        corrections.continue_below(session, group.id, paragraph(session, group, "es", 0).id, None)
 
 
 def test_realigning_keeps_a_confirmed_continuation(session, group):
     ids = row_ids(session, group)
-    alignment.confirm_row(session, group.id, ids[2], None)
+    corrections.confirm_row(session, group.id, ids[2], None)
     for _ in range(2):
         realign_group(session, group)
         # German 1 is in a confirmed row: it stays there, and now begins there; the rest is aligned around it.
@@ -186,7 +186,7 @@ def test_export_lists_continuations_and_an_import_restores_them(database_url, se
     if not str(database_url).startswith("sqlite"):
         pytest.skip("copies a SQLite template")
     # A continuation a person made (Spanish 3 goes on into the last row), so the file differs from the aligner's.
-    alignment.continue_below(session, group.id, paragraph(session, group, "es", 3).id, None)
+    corrections.continue_below(session, group.id, paragraph(session, group, "es", 3).id, None)
     session.commit()
     project = session.exec(select(Project)).one()
     out = io.BytesIO()
@@ -247,7 +247,7 @@ def test_ending_the_last_member_of_a_row_removes_the_row_from_the_page(auth, ses
     auth.login()
     ids = row_ids(session, group)
     for lang in ("en", "es"):
-        alignment.move_paragraph(session, group.id, paragraph(session, group, lang, 2).id, -1, None)
+        corrections.move_paragraph(session, group.id, paragraph(session, group, lang, 2).id, -1, None)
     session.commit()
     german = paragraph(session, group, "de", 1).id
     response = auth.post(f"{URL}/rows/{ids[2]}/continued/{german}/end", headers={"HX-Request": "true"})
