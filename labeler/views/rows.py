@@ -79,7 +79,7 @@ def _answer(project, group, main_ids: list[int], other_ids: list[int] = (), dele
     return render_template(
         "partials/row_update.html", project=project, group=group, columns=columns, tool_urls=tool_urls(project, group),
         main=[built[i] for i in main_ids if i in built], others=[built[i] for i in other_ids if i in built],
-        deleted=deleted_ids, mqm=mqm,
+        deleted=deleted_ids, mqm=mqm, total=reading.row_count(session, group),  # a split adds a row, a merge removes one
     ), 200, {"Vary": "HX-Request"}
 
 

@@ -84,6 +84,16 @@ def test_detach_then_merge_restores_the_row(editor, session, group):
     assert [r.position for r in rows(session, group)] == [0, 1, 2, 3]
 
 
+def test_the_row_count_above_the_rows_follows_a_correction(editor, session, group):
+    # It said "4 rows" until the page was loaded again, whatever a detach or a merge had made of them.
+    assert re.search(r'id="row-total"[^>]*>\s*4 rows', editor.client.get(URL).text)
+    german = segment(session, group, 1, 1)
+    detached = editor.post(f"{URL}/paragraphs/{german.id}/detach", headers={"HX-Request": "true"})
+    assert re.search(r'id="row-total" hx-swap-oob="true"[^>]*>\s*5 rows', detached.text)
+    merged = editor.post(f"{URL}/rows/{rows(session, group)[1].id}/merge", headers={"HX-Request": "true"})
+    assert re.search(r'id="row-total" hx-swap-oob="true"[^>]*>\s*4 rows', merged.text)
+
+
 def test_move_down_joins_the_row_below_and_removes_an_empty_row(editor, session, group):
     german = segment(session, group, 1, 0)
     editor.post(f"{URL}/paragraphs/{german.id}/detach")
