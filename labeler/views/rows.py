@@ -76,10 +76,11 @@ def _answer(project, group, main_ids: list[int], other_ids: list[int] = (), dele
     session.commit()
     columns, documents = reading.columns(session, group, g.user.id, project.label_schema.get("mqm_weights"))
     built = {row.id: row for row in reading.rows_by_id(session, documents, [*main_ids, *other_ids], g.user.id)}
+    # The count above the rows too: a split or a detach adds a row, a merge removes one.
     return render_template(
         "partials/row_update.html", project=project, group=group, columns=columns, tool_urls=tool_urls(project, group),
         main=[built[i] for i in main_ids if i in built], others=[built[i] for i in other_ids if i in built],
-        deleted=deleted_ids, mqm=mqm, total=reading.row_count(session, group),  # a split adds a row, a merge removes one
+        deleted=deleted_ids, mqm=mqm, total=reading.row_count(session, group),
     ), 200, {"Vary": "HX-Request"}
 
 
